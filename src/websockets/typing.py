@@ -1,0 +1,42 @@
+"""Types used in the public API of websockets."""
+
+from __future__ import annotations
+
+from typing import List, NewType, Optional, Tuple, Union
+
+__all__ = [
+    "ConnectionOption",
+    "Data",
+    "ExtensionHeader",
+    "ExtensionName",
+    "ExtensionParameter",
+    "Origin",
+    "Subprotocol",
+    "UpgradeProtocol",
+]
+
+Data = Union[str, bytes]
+"""Types supported in a WebSocket message: :class:`str` for text messages and
+:class:`bytes` for binary messages."""
+
+Origin = NewType("Origin", str)
+"""Value of an ``Origin`` header."""
+
+Subprotocol = NewType("Subprotocol", str)
+"""Subprotocol value in a ``Sec-WebSocket-Protocol`` header."""
+
+ExtensionName = NewType("ExtensionName", str)
+"""Name of a WebSocket extension."""
+
+ExtensionParameter = Tuple[str, Optional[str]]
+"""Parameter of a WebSocket extension: ``(name, value)``; ``value`` is
+``None`` when the parameter has no value."""
+
+ExtensionHeader = Tuple[ExtensionName, List[ExtensionParameter]]
+"""Item parsed in a ``Sec-WebSocket-Extensions`` header."""
+
+ConnectionOption = NewType("ConnectionOption", str)
+"""Connection option in a ``Connection`` header."""
+
+UpgradeProtocol = NewType("UpgradeProtocol", str)
+"""Upgrade protocol in an ``Upgrade`` header."""

@@ -1,0 +1,3 @@
+"""Version of the websockets package."""
+
+version = "8.1.0"
