@@ -1,0 +1,242 @@
+"""Minimal HTTP/1.1 support, adequate for WebSocket handshake messages.
+
+The syntax comes from RFC 7230. Only what an opening handshake needs is
+supported: a GET request or a response, and headers; no body, no chunked
+encoding, no obsolete line folding.
+
+These APIs cannot be imported from :mod:`websockets`. They must be imported
+from :mod:`websockets.http`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Awaitable, Protocol, Tuple
+
+from .datastructures import Headers, HeadersLike, MultipleValuesError
+from .exceptions import SecurityError
+from .version import version as websockets_version
+
+__all__ = [
+    "MAX_HEADERS",
+    "MAX_LINE",
+    "USER_AGENT",
+    "Headers",
+    "HeadersLike",
+    "MultipleValuesError",
+    "read_headers",
+    "read_request",
+    "read_response",
+]
+
+MAX_HEADERS = 256
+"""Maximum number of headers in a request or response."""
+
+MAX_LINE = 4096
+"""Maximum length of a line in a request or response, including CRLF."""
+
+USER_AGENT = (
+    f"Python/{sys.version_info[0]}.{sys.version_info[1]} "
+    f"websockets/{websockets_version}"
+)
+"""Value of the ``User-Agent`` and ``Server`` headers."""
+
+
+class StreamLike(Protocol):
+    """Anything with a ``readline()`` coroutine, like
+    :class:`~asyncio.StreamReader`."""
+
+    def readline(self) -> Awaitable[bytes]:
+        """Read bytes up to and including ``b"\\n"``, or fewer bytes at the
+        end of the stream."""
+        ...
+
+
+# RFC 7230, section 3.2.6:
+# token = 1*tchar
+# tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+#         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+_token_re = re.compile(rb"[-!#$%&\'*+.^_`|~0-9a-zA-Z]+")
+
+# RFC 7230, section 3.2:
+# field-value = *( field-content / obs-fold )
+# field-content = field-vchar [ 1*( SP / HTAB ) field-vchar ]
+# field-vchar = VCHAR / obs-text
+# Leading and trailing whitespace is stripped before matching, and obs-fold
+# isn't supported (section 3.2.4 lets a server reject it).
+_value_re = re.compile(rb"[\x09\x20-\x7e\x80-\xff]*")
+
+# RFC 7230, section 5.3: request-target, any visible characters; obs-text is
+# tolerated and returned with surrogate escapes.
+_target_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+
+# RFC 7230, section 3.1.2: status-code = 3DIGIT
+_status_re = re.compile(rb"[0-9]{3}")
+
+
+def d(value: bytes) -> str:
+    """Decode a byte string for inclusion in an error message."""
+    return value.decode(errors="backslashreplace")
+
+
+def decode(value: bytes) -> str:
+    """Decode a byte string read from the network.
+
+    HTTP messages are expected to contain only ASCII characters; other bytes
+    are represented with surrogate escapes.
+    """
+    return value.decode("ascii", "surrogateescape")
+
+
+async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
+    """Read an HTTP/1.1 GET request and return ``(path, headers)``.
+
+    ``path`` isn't URL-decoded or validated in any way.
+
+    ``path`` and ``headers`` are expected to contain only ASCII characters.
+    Other characters are represented with surrogate escapes.
+
+    :func:`read_request` doesn't attempt to read the request body because
+    WebSocket handshake requests don't have one. If the request contains a
+    body, it may be read from ``stream`` after this coroutine returns.
+
+    :param stream: input to read the request from, e.g. a
+        :class:`~asyncio.StreamReader`
+    :raises EOFError: if the connection is closed without a full HTTP request
+    :raises SecurityError: if the request exceeds a security limit
+    :raises ValueError: if the request isn't well formatted
+    """
+    # RFC 7230, section 3.1.1:
+    # request-line = method SP request-target SP HTTP-version CRLF
+    try:
+        request_line = await read_line(stream)
+    except EOFError as exc:
+        raise EOFError("connection closed while reading HTTP request line") from exc
+
+    parts = request_line.split(b" ", 2)
+    if len(parts) != 3:
+        raise ValueError(f"invalid HTTP request line: {d(request_line)}")
+    method, raw_path, protocol = parts
+
+    # RFC 6455, section 4.1: "The method of the request MUST be GET, and the
+    # HTTP version MUST be at least 1.1."
+    if method != b"GET":
+        raise ValueError(f"unsupported HTTP method; expected GET; got {d(method)}")
+    if protocol != b"HTTP/1.1":
+        raise ValueError(f"unsupported protocol; expected HTTP/1.1: {d(request_line)}")
+    if not _target_re.fullmatch(raw_path):
+        raise ValueError(f"invalid HTTP request target: {d(raw_path)}")
+    path = decode(raw_path)
+
+    headers = await read_headers(stream)
+
+    return path, headers
+
+
+async def read_response(stream: StreamLike) -> Tuple[int, str, Headers]:
+    """Read an HTTP/1.1 response and return ``(status_code, reason, headers)``.
+
+    ``reason`` and ``headers`` are expected to contain only ASCII characters.
+    Other characters are represented with surrogate escapes.
+
+    :func:`read_response` doesn't attempt to read the response body because
+    WebSocket handshake responses don't have one. If the response contains a
+    body, it may be read from ``stream`` after this coroutine returns.
+
+    :param stream: input to read the response from, e.g. a
+        :class:`~asyncio.StreamReader`
+    :raises EOFError: if the connection is closed without a full HTTP response
+    :raises SecurityError: if the response exceeds a security limit
+    :raises ValueError: if the response isn't well formatted
+    """
+    # RFC 7230, section 3.1.2:
+    # status-line = HTTP-version SP status-code SP reason-phrase CRLF
+    try:
+        status_line = await read_line(stream)
+    except EOFError as exc:
+        raise EOFError("connection closed while reading HTTP status line") from exc
+
+    parts = status_line.split(b" ", 2)
+    if len(parts) < 2:
+        raise ValueError(f"invalid HTTP status line: {d(status_line)}")
+    protocol, raw_status_code = parts[:2]
+    # Tolerate a missing SP before an empty reason-phrase.
+    raw_reason = parts[2] if len(parts) == 3 else b""
+
+    if protocol != b"HTTP/1.1":
+        raise ValueError(f"unsupported protocol; expected HTTP/1.1: {d(status_line)}")
+    if not _status_re.fullmatch(raw_status_code):
+        raise ValueError(f"invalid HTTP status code: {d(raw_status_code)}")
+    status_code = int(raw_status_code)
+    if not 100 <= status_code <= 999:
+        raise ValueError(f"unsupported HTTP status code: {status_code}")
+    # reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+    if not _value_re.fullmatch(raw_reason):
+        raise ValueError(f"invalid HTTP reason phrase: {d(raw_reason)}")
+    reason = decode(raw_reason)
+
+    headers = await read_headers(stream)
+
+    return status_code, reason, headers
+
+
+async def read_headers(stream: StreamLike) -> Headers:
+    """Read HTTP headers from ``stream``, up to and including the empty line
+    that ends them.
+
+    Non-ASCII bytes are represented with surrogate escapes.
+
+    :param stream: input to read the headers from
+    :raises EOFError: if the connection is closed before the end of headers
+    :raises SecurityError: if there are more than :data:`MAX_HEADERS` headers
+        or a line is longer than :data:`MAX_LINE`
+    :raises ValueError: if a header isn't well formatted
+    """
+    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
+    headers = Headers()
+    for _ in range(MAX_HEADERS + 1):
+        try:
+            line = await read_line(stream)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP headers") from exc
+        if line == b"":
+            break
+
+        raw_name, colon, raw_value = line.partition(b":")
+        # RFC 7230, section 3.2.4: no whitespace is allowed between the
+        # header field-name and colon.
+        if not colon or not _token_re.fullmatch(raw_name):
+            raise ValueError(f"invalid HTTP header line: {d(line)}")
+        raw_value = raw_value.strip(b" \t")
+        if not _value_re.fullmatch(raw_value):
+            raise ValueError(f"invalid HTTP header line: {d(line)}")
+
+        headers[decode(raw_name)] = decode(raw_value)
+
+    else:
+        raise SecurityError("too many HTTP headers")
+
+    return headers
+
+
+async def read_line(stream: StreamLike) -> bytes:
+    """Read a single line from ``stream`` and return it without its CRLF.
+
+    :param stream: input to read the line from
+    :raises EOFError: if the connection is closed before the end of the line
+    :raises SecurityError: if the line is longer than :data:`MAX_LINE`
+    :raises ValueError: if the line ends with a bare LF instead of CRLF
+    """
+    line = await stream.readline()
+    # Check the length even if the stream is supposed to enforce a limit.
+    if len(line) > MAX_LINE:
+        raise SecurityError("line too long")
+    if not line.endswith(b"\n"):
+        if line:
+            raise EOFError(f"line without CRLF: {d(line)}")
+        raise EOFError("stream ends")
+    # RFC 7230, section 3: lines end with CRLF.
+    if not line.endswith(b"\r\n"):
+        raise ValueError(f"line without CRLF: {d(line)}")
+    return line[:-2]
