@@ -152,6 +152,9 @@ def parse_host_port(uri: str, hostport: str, default_port: int) -> Tuple[str, in
         # RFC 6874: the zone identifier is introduced by a "%25".
         address, pct, zone = host.partition("%25")
         try:
+            # ipaddress accepts a zone identifier after a bare "%".
+            if "%" in address:
+                raise ValueError
             ipaddress.IPv6Address(address)
         except ValueError:
             raise InvalidURI(uri, "invalid IPv6 address") from None
@@ -159,7 +162,10 @@ def parse_host_port(uri: str, hostport: str, default_port: int) -> Tuple[str, in
             if not _reg_name_re.fullmatch(zone):
                 raise InvalidURI(uri, "invalid IPv6 zone identifier")
             # Use the form of IPv6 scoped addresses that socket APIs accept.
-            host = f"{address}%{zone}"
+            # Zone identifiers may be case-sensitive: don't lower them.
+            host = f"{address.lower()}%{zone}"
+        else:
+            host = address.lower()
         if port_str and not port_str.startswith(":"):
             raise InvalidURI(uri, "invalid characters after IPv6 address")
         port_str = port_str[1:]
@@ -175,6 +181,7 @@ def parse_host_port(uri: str, hostport: str, default_port: int) -> Tuple[str, in
                 raise InvalidURI(uri, "invalid internationalized host") from None
         if not _reg_name_re.fullmatch(host):
             raise InvalidURI(uri, "invalid host")
+        host = host.lower()
 
     if not _port_re.fullmatch(port_str):
         raise InvalidURI(uri, "invalid port")
@@ -186,7 +193,7 @@ def parse_host_port(uri: str, hostport: str, default_port: int) -> Tuple[str, in
         # RFC 3986, section 3.2.3: an empty port means the default port.
         port = default_port
 
-    return host.lower(), port
+    return host, port
 
 
 def parse_resource_name(uri: str, path_query: str) -> str:
