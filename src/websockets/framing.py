@@ -201,7 +201,7 @@ class Frame(NamedTuple):
     ) -> bytes:
         """Return the bytes of this frame on the wire.
 
-        Extensions are applied in order, then the frame is checked. The
+        The frame is checked, then extensions are applied in order. The
         payload length uses the shortest encoding (RFC 6455, section 5.2);
         a masked frame gets a fresh masking key (section 5.3).
 
@@ -212,11 +212,13 @@ class Frame(NamedTuple):
             incorrect values
 
         """
+        # Check before extensions: they may set reserved bits (RSV1 for
+        # permessage-deflate).
+        self.check()
         frame = self
         if extensions:
             for extension in extensions:
                 frame = extension.encode(frame)
-        frame.check()
 
         b0 = (
             (0x80 if frame.fin else 0)

@@ -1,0 +1,506 @@
+"""The WebSocket client: :func:`connect`, :func:`unix_connect` and
+:class:`WebSocketClientProtocol`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.parse
+import warnings
+from types import TracebackType
+from typing import Any, Callable, Generator, List, Optional, Sequence, Type
+
+from .datastructures import Headers, HeadersLike
+from .exceptions import (
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidMessage,
+    InvalidStatusCode,
+    NegotiationError,
+    RedirectHandshake,
+    SecurityError,
+)
+from .extensions.base import ClientExtensionFactory, Extension
+from .extensions.permessage_deflate import ClientPerMessageDeflateFactory
+from .handshake import build_request, check_response
+from .headers import (
+    build_authorization_basic,
+    build_extension,
+    build_subprotocol,
+    parse_extension,
+    parse_subprotocol,
+)
+from .http import USER_AGENT, read_response
+from .protocol import WebSocketCommonProtocol
+from .typing import Origin, Subprotocol
+from .uri import WebSocketURI, parse_uri
+
+__all__ = ["WebSocketClientProtocol", "connect", "unix_connect"]
+
+logger = logging.getLogger("websockets.client")
+
+# HTTP status codes that redirect the opening handshake.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class WebSocketClientProtocol(WebSocketCommonProtocol):
+    """:class:`~asyncio.Protocol` subclass implementing a WebSocket client.
+
+    This class inherits most of its methods from
+    :class:`~websockets.protocol.WebSocketCommonProtocol`.
+
+    :param origin: value of the Origin header, see :func:`connect`
+    :param extensions: supported extensions, see :func:`connect`
+    :param subprotocols: supported subprotocols, see :func:`connect`
+    :param extra_headers: additional request headers, see :func:`connect`
+
+    Other keyword arguments are passed to
+    :class:`~websockets.protocol.WebSocketCommonProtocol`.
+    """
+
+    is_client = True
+    side = "client"
+
+    def __init__(
+        self,
+        *,
+        origin: Optional[Origin] = None,
+        extensions: Optional[Sequence[ClientExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLike] = None,
+        **kwargs: Any,
+    ) -> None:
+        self.origin = origin
+        self.available_extensions = extensions
+        self.available_subprotocols = subprotocols
+        self.extra_headers = extra_headers
+        super().__init__(**kwargs)
+
+    def write_http_request(self, path: str, headers: Headers) -> None:
+        """Write the request of the opening handshake."""
+        self.path = path
+        self.request_headers = headers
+        if self._debug:
+            logger.debug("%s > GET %s HTTP/1.1", self.side, path)
+        self.transport.write(f"GET {path} HTTP/1.1\r\n{headers}".encode())
+
+    async def read_http_response(self) -> tuple[int, Headers]:
+        """Read the response of the opening handshake.
+
+        :raises ~websockets.exceptions.InvalidMessage: if the response is
+            malformed or incomplete; the cause is chained
+        """
+        try:
+            status_code, reason, headers = await read_response(self.reader)
+        except Exception as exc:
+            raise InvalidMessage("did not receive a valid HTTP response") from exc
+        if self._debug:
+            logger.debug("%s < HTTP/1.1 %d %s", self.side, status_code, reason)
+        self.response_headers = headers
+        return status_code, headers
+
+    @staticmethod
+    def process_extensions(
+        headers: Headers,
+        available_extensions: Optional[Sequence[ClientExtensionFactory]],
+    ) -> List[Extension]:
+        """Check the extensions accepted by the server: RFC 6455 9.1.
+
+        Each extension in the response must match one of the client's
+        factories, which validates its parameters.
+
+        :raises ~websockets.exceptions.InvalidHandshake: if the server
+            accepted extensions that the client didn't offer, or with
+            parameters the client can't accept
+        """
+        accepted_extensions: List[Extension] = []
+        header_values = headers.get_all("Sec-WebSocket-Extensions")
+        if header_values:
+            if available_extensions is None:
+                raise InvalidHandshake("no extensions supported")
+            answers = [
+                item for value in header_values for item in parse_extension(value)
+            ]
+            for name, response_params in answers:
+                for factory in available_extensions:
+                    if factory.name != name:
+                        continue
+                    try:
+                        extension = factory.process_response_params(
+                            response_params, accepted_extensions
+                        )
+                    except NegotiationError:
+                        continue
+                    accepted_extensions.append(extension)
+                    break
+                else:
+                    raise NegotiationError(
+                        f"Unsupported extension: name = {name}, "
+                        f"params = {response_params}"
+                    )
+        return accepted_extensions
+
+    @staticmethod
+    def process_subprotocol(
+        headers: Headers,
+        available_subprotocols: Optional[Sequence[Subprotocol]],
+    ) -> Optional[Subprotocol]:
+        """Check the subprotocol selected by the server.
+
+        :raises ~websockets.exceptions.InvalidHandshake: if the server
+            selected a subprotocol that the client didn't offer, or several
+        """
+        header_values = headers.get_all("Sec-WebSocket-Protocol")
+        if not header_values:
+            return None
+        if available_subprotocols is None:
+            raise InvalidHandshake("no subprotocols supported")
+        selected = [p for value in header_values for p in parse_subprotocol(value)]
+        if len(selected) > 1:
+            raise InvalidHandshake(f"multiple subprotocols: {', '.join(selected)}")
+        subprotocol = selected[0]
+        if subprotocol not in available_subprotocols:
+            raise NegotiationError(f"unsupported subprotocol: {subprotocol}")
+        return subprotocol
+
+    async def handshake(
+        self,
+        wsuri: WebSocketURI,
+        origin: Optional[Origin] = None,
+        available_extensions: Optional[Sequence[ClientExtensionFactory]] = None,
+        available_subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLike] = None,
+    ) -> None:
+        """Perform the client side of the opening handshake.
+
+        :param wsuri: URI of the server
+        :param origin: sets the Origin HTTP header
+        :param available_extensions: supported extensions, in the order in
+            which they should be used
+        :param available_subprotocols: supported subprotocols, in order of
+            decreasing preference
+        :param extra_headers: additional HTTP request headers: a
+            :class:`~websockets.http.Headers` instance, a mapping, or an
+            iterable of ``(name, value)`` pairs
+        :raises ~websockets.exceptions.InvalidHandshake: if the handshake
+            fails
+        """
+        request_headers = Headers()
+        host = f"[{wsuri.host}]" if ":" in wsuri.host else wsuri.host
+        if wsuri.port != (443 if wsuri.secure else 80):
+            host = f"{host}:{wsuri.port}"
+        request_headers["Host"] = host
+        if wsuri.user_info:
+            request_headers["Authorization"] = build_authorization_basic(
+                *wsuri.user_info
+            )
+        if origin is not None:
+            request_headers["Origin"] = origin
+        key = build_request(request_headers)
+        if available_extensions is not None:
+            request_headers["Sec-WebSocket-Extensions"] = build_extension(
+                [
+                    (factory.name, factory.get_request_params())
+                    for factory in available_extensions
+                ]
+            )
+        if available_subprotocols is not None:
+            request_headers["Sec-WebSocket-Protocol"] = build_subprotocol(
+                available_subprotocols
+            )
+        if extra_headers is not None:
+            request_headers.update(
+                extra_headers.raw_items()
+                if isinstance(extra_headers, Headers)
+                else extra_headers
+            )
+        request_headers.setdefault("User-Agent", USER_AGENT)
+
+        self.write_http_request(wsuri.resource_name, request_headers)
+        status_code, response_headers = await self.read_http_response()
+
+        if status_code in REDIRECT_STATUSES:
+            if "Location" not in response_headers:
+                raise InvalidHeader("Location")
+            raise RedirectHandshake(response_headers["Location"])
+        if status_code != 101:
+            raise InvalidStatusCode(status_code)
+
+        check_response(response_headers, key)
+        self.extensions = self.process_extensions(
+            response_headers, available_extensions
+        )
+        self.subprotocol = self.process_subprotocol(
+            response_headers, available_subprotocols
+        )
+        self.connection_open()
+
+
+def _enable_permessage_deflate(
+    extensions: Optional[Sequence[ClientExtensionFactory]],
+) -> List[ClientExtensionFactory]:
+    # compression="deflate": offer permessage-deflate, letting the server
+    # pick a smaller window for the client, unless already configured.
+    extensions = list(extensions or [])
+    if not any(factory.name == "permessage-deflate" for factory in extensions):
+        extensions.append(
+            ClientPerMessageDeflateFactory(
+                client_max_window_bits=True,
+                compress_settings={"memLevel": 5},
+            )
+        )
+    return extensions
+
+
+class Connect:
+    """Connect to the WebSocket server at the given ``uri``.
+
+    Awaiting :func:`connect` yields a :class:`WebSocketClientProtocol` which
+    can then be used to send and receive messages. :func:`connect` can also
+    be used as an asynchronous context manager; then the connection is
+    closed when exiting the context.
+
+    :func:`connect` wraps the event loop's
+    :meth:`~asyncio.loop.create_connection`; unknown keyword arguments are
+    passed to it. For example, ``ssl`` sets an :class:`~ssl.SSLContext`;
+    when connecting to a ``wss://`` URI without it, Python's default context
+    is used. ``host`` and ``port`` connect to a different host and port from
+    those of ``uri``: this only changes the destination of the TCP
+    connection, not the ``Host`` header nor the TLS server name. ``sock``
+    uses an already connected socket.
+
+    ``create_protocol`` customizes the :class:`~asyncio.Protocol` that
+    manages the connection: a callable or class accepting the same arguments
+    as :class:`WebSocketClientProtocol` and returning an instance of
+    :class:`WebSocketClientProtocol` or a subclass. ``klass`` is a
+    deprecated alias.
+
+    ``ping_interval``, ``ping_timeout``, ``close_timeout``, ``max_size``,
+    ``max_queue``, ``read_limit`` and ``write_limit`` are described in
+    :class:`~websockets.protocol.WebSocketCommonProtocol`; ``timeout`` is a
+    deprecated alias of ``close_timeout``.
+
+    * ``compression`` is a shortcut to configure compression extensions; by
+      default it enables the "permessage-deflate" extension; set it to
+      ``None`` to disable compression;
+    * ``origin`` sets the Origin HTTP header;
+    * ``extensions`` is a list of supported extensions in order of
+      decreasing preference;
+    * ``subprotocols`` is a list of supported subprotocols in order of
+      decreasing preference;
+    * ``extra_headers`` sets additional HTTP request headers: a
+      :class:`~websockets.http.Headers` instance, a mapping, or an iterable
+      of ``(name, value)`` pairs;
+    * ``open_timeout`` (an extension of the 8.1 API) bounds the TCP
+      connection and the opening handshake, 10 seconds by default; ``None``
+      disables it.
+
+    User information in the URI (``ws://user:pass@host/``) is sent as HTTP
+    Basic credentials. HTTP redirects (301, 302, 303, 307, 308) are
+    followed, up to 10 times; a redirect from ``wss://`` to ``ws://`` is
+    refused.
+
+    :raises ~websockets.exceptions.InvalidURI: if ``uri`` is invalid
+    :raises ~websockets.exceptions.InvalidHandshake: if the opening
+        handshake fails
+    """
+
+    MAX_REDIRECTS_ALLOWED = 10
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        create_protocol: Optional[Callable[..., WebSocketClientProtocol]] = None,
+        ping_interval: Optional[float] = 20,
+        ping_timeout: Optional[float] = 20,
+        close_timeout: Optional[float] = 10,
+        max_size: Optional[int] = 2**20,
+        max_queue: Optional[int] = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        compression: Optional[str] = "deflate",
+        origin: Optional[Origin] = None,
+        extensions: Optional[Sequence[ClientExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLike] = None,
+        **kwds: Any,
+    ) -> None:
+        timeout = kwds.pop("timeout", None)
+        if timeout is not None:
+            warnings.warn(
+                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
+            )
+            close_timeout = timeout
+        klass = kwds.pop("klass", None)
+        if klass is not None:
+            warnings.warn(
+                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
+            )
+            if create_protocol is None:
+                create_protocol = klass
+        if create_protocol is None:
+            create_protocol = WebSocketClientProtocol
+        if loop is not None:
+            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
+        legacy_recv = kwds.pop("legacy_recv", False)
+        self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
+
+        wsuri = parse_uri(uri)
+        if wsuri.secure:
+            kwds.setdefault("ssl", True)
+        elif kwds.get("ssl") is not None:
+            raise ValueError(
+                "connect() received an ssl argument for a ws:// URI; "
+                "use a wss:// URI to enable TLS"
+            )
+
+        if compression == "deflate":
+            extensions = _enable_permessage_deflate(extensions)
+        elif compression is not None:
+            raise ValueError(f"unsupported compression: {compression}")
+
+        protocol_kwargs: dict[str, Any] = dict(
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            read_limit=read_limit,
+            write_limit=write_limit,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            extra_headers=extra_headers,
+        )
+        if legacy_recv:
+            protocol_kwargs["legacy_recv"] = legacy_recv
+        self._create_protocol = create_protocol
+        self._protocol_kwargs = protocol_kwargs
+
+        self._unix = kwds.pop("unix", False)
+        self._path: Optional[str] = kwds.pop("path", None)
+        # host and port override the TCP destination; sock replaces it.
+        self._host: Optional[str] = kwds.pop("host", None)
+        self._port: Optional[int] = kwds.pop("port", None)
+        self._kwds = kwds
+        self._uri = uri
+        self._wsuri = wsuri
+        self.ws_client: Optional[WebSocketClientProtocol] = None
+
+    def _factory(self) -> WebSocketClientProtocol:
+        wsuri = self._wsuri
+        return self._create_protocol(
+            host=wsuri.host,
+            port=wsuri.port,
+            secure=wsuri.secure,
+            **self._protocol_kwargs,
+        )
+
+    async def _create_connection(self) -> WebSocketClientProtocol:
+        loop = asyncio.get_running_loop()
+        kwds = dict(self._kwds)
+        if kwds.get("ssl"):
+            # The TLS server name comes from the URI, even when host/port
+            # override the TCP destination.
+            kwds.setdefault("server_hostname", self._wsuri.host)
+        if self._unix:
+            _, protocol = await loop.create_unix_connection(
+                self._factory, self._path, **kwds
+            )
+        elif kwds.get("sock") is not None:
+            _, protocol = await loop.create_connection(self._factory, **kwds)
+        else:
+            host = self._host if self._host is not None else self._wsuri.host
+            port = self._port if self._port is not None else self._wsuri.port
+            _, protocol = await loop.create_connection(
+                self._factory, host, port, **kwds
+            )
+        return protocol
+
+    def _handle_redirect(self, location: str) -> None:
+        # RFC 7231 7.1.2: Location may be a relative reference.
+        old_wsuri = self._wsuri
+        new_uri = urllib.parse.urljoin(self._uri, location)
+        new_wsuri = parse_uri(new_uri)
+        if old_wsuri.secure and not new_wsuri.secure:
+            raise SecurityError("redirect from WSS to WS")
+        same_origin = (
+            old_wsuri.host == new_wsuri.host and old_wsuri.port == new_wsuri.port
+        )
+        if not same_origin:
+            # host/port overrides and a caller's socket only apply to the
+            # original destination.
+            self._host = None
+            self._port = None
+            self._kwds.pop("sock", None)
+            if new_wsuri.secure:
+                self._kwds.setdefault("ssl", True)
+            self._kwds.pop("server_hostname", None)
+        self._uri = new_uri
+        self._wsuri = new_wsuri
+
+    async def _connect(self) -> WebSocketClientProtocol:
+        for _ in range(self.MAX_REDIRECTS_ALLOWED + 1):
+            protocol = await self._create_connection()
+            try:
+                await protocol.handshake(
+                    self._wsuri,
+                    origin=protocol.origin,
+                    available_extensions=protocol.available_extensions,
+                    available_subprotocols=protocol.available_subprotocols,
+                    extra_headers=protocol.extra_headers,
+                )
+            except RedirectHandshake as exc:
+                protocol.fail_connection()
+                await protocol.wait_closed()
+                self._handle_redirect(exc.uri)
+            except (Exception, asyncio.CancelledError):
+                protocol.fail_connection()
+                await protocol.wait_closed()
+                raise
+            else:
+                self.ws_client = protocol
+                return protocol
+        raise InvalidHandshake("maximum redirects exceeded")
+
+    async def _connect_with_timeout(self) -> WebSocketClientProtocol:
+        if self.open_timeout is None:
+            return await self._connect()
+        try:
+            return await asyncio.wait_for(self._connect(), self.open_timeout)
+        except asyncio.TimeoutError:
+            raise InvalidMessage("timed out during the opening handshake") from None
+
+    def __await__(self) -> Generator[Any, None, WebSocketClientProtocol]:
+        return self._connect_with_timeout().__await__()
+
+    async def __aenter__(self) -> WebSocketClientProtocol:
+        return await self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        assert self.ws_client is not None
+        await self.ws_client.close()
+
+
+connect = Connect
+
+
+def unix_connect(path: str, uri: str = "ws://localhost/", **kwargs: Any) -> Connect:
+    """Similar to :func:`connect`, but for connecting to a Unix socket.
+
+    This function calls the event loop's
+    :meth:`~asyncio.loop.create_unix_connection` method. It is only
+    available on Unix. It's mainly useful for debugging servers listening on
+    Unix sockets.
+
+    :param path: file system path to the Unix socket
+    :param uri: WebSocket URI
+    """
+    return Connect(uri, path=path, unix=True, **kwargs)

@@ -1,0 +1,1032 @@
+"""The data transfer phase of a WebSocket connection: RFC 6455, sections 5-8.
+
+:class:`WebSocketCommonProtocol` is an :class:`asyncio.Protocol`. Incoming
+bytes are parsed synchronously in :meth:`~WebSocketCommonProtocol.data_received`
+by an incremental frame parser: control frames are handled on the spot and
+complete messages go to a bounded queue that :meth:`~WebSocketCommonProtocol.recv`
+reads. There's no task per connection and no coroutine per frame.
+
+Every state transition happens in a synchronous method, so no coroutine can
+observe a half-made transition:
+
+.. code-block:: text
+
+    CONNECTING --connection_open()--> OPEN
+    OPEN --send or receive a close frame, fail_connection()--> CLOSING
+    any state --connection_lost()--> CLOSED
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import enum
+import logging
+import os
+import warnings
+from collections import deque
+from typing import (
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Deque,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Union,
+    cast,
+)
+
+from .datastructures import Headers
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidState,
+    PayloadTooBig,
+    ProtocolError,
+)
+from .extensions.base import Extension
+from .framing import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Frame,
+    FrameParser,
+    encode_data,
+    parse_close,
+    prepare_data,
+    serialize_close,
+)
+from .streams import StreamBuffer
+from .typing import Data, Subprotocol
+
+BytesLike = Union[bytes, bytearray, memoryview]
+
+__all__ = ["State", "WebSocketCommonProtocol"]
+
+logger = logging.getLogger("websockets.protocol")
+
+OPCODE_NAMES = {
+    OP_CONT: "CONT",
+    OP_TEXT: "TEXT",
+    OP_BINARY: "BINARY",
+    OP_CLOSE: "CLOSE",
+    OP_PING: "PING",
+    OP_PONG: "PONG",
+}
+
+
+class State(enum.IntEnum):
+    """State of a WebSocket connection."""
+
+    CONNECTING = 0
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+def _consume_exception(future: asyncio.Future[Any]) -> None:
+    # Nobody is obliged to await the future returned by ping(): don't let
+    # asyncio log "exception was never retrieved" when the connection drops.
+    if not future.cancelled():
+        future.exception()
+
+
+class WebSocketCommonProtocol(asyncio.Protocol):
+    """:class:`~asyncio.Protocol` subclass implementing the data transfer
+    phase.
+
+    Once the WebSocket connection is established, during the data transfer
+    phase, the protocol is almost symmetrical between the server side and the
+    client side. :class:`WebSocketCommonProtocol` implements logic that's
+    shared between servers and clients. Subclasses such as
+    :class:`~websockets.server.WebSocketServerProtocol` and
+    :class:`~websockets.client.WebSocketClientProtocol` implement the opening
+    handshake, then call :meth:`connection_open`.
+
+    :class:`WebSocketCommonProtocol` parses incoming frames as they arrive,
+    queues data frames for :meth:`recv`, sends outgoing frames with
+    :meth:`send`, deals with control frames automatically and performs the
+    closing handshake.
+
+    It supports asynchronous iteration::
+
+        async for message in websocket:
+            await process(message)
+
+    The iterator yields incoming messages. It exits normally when the
+    connection is closed with the close code 1000 (OK) or 1001 (going away).
+    It raises a :exc:`~websockets.exceptions.ConnectionClosedError` exception
+    when the connection is closed with any other code.
+
+    Once the connection is open, a Ping frame is sent every ``ping_interval``
+    seconds. This serves as a keepalive. Set ``ping_interval`` to ``None`` to
+    disable this behavior. If the corresponding Pong frame isn't received
+    within ``ping_timeout`` seconds, the connection is considered unusable and
+    is closed with code 1011. Set ``ping_timeout`` to ``None`` to disable this
+    behavior.
+
+    ``close_timeout`` is the maximum time in seconds for completing the
+    closing handshake and terminating the TCP connection. Unlike websockets
+    8.1, where :meth:`close` could take up to four or five times
+    ``close_timeout``, a single deadline covers the whole closing sequence.
+    It defaults to 10 seconds.
+
+    ``max_size`` is the maximum size of incoming messages in bytes, 1 MiB by
+    default; ``None`` disables the limit. A larger message fails the
+    connection with code 1009 and :meth:`recv` raises
+    :exc:`~websockets.exceptions.ConnectionClosedError`. The limit is
+    enforced as frames arrive: an oversized payload is never buffered.
+
+    ``max_queue`` is the maximum number of incoming messages waiting for
+    :meth:`recv`, 32 by default; ``None`` disables the limit. When the queue
+    is full, the protocol stops reading from the transport, so the TCP
+    receive window shrinks and a fast sender is slowed down. Each connection
+    may thus use up to ``4 * max_size * max_queue`` bytes of memory for
+    incoming messages (128 MiB by default).
+
+    ``read_limit`` bounds the buffer of the opening handshake, 64 KiB by
+    default. ``write_limit`` is the high-water mark of the transport's write
+    buffer, 64 KiB by default; the low-water mark is a quarter of it.
+    :meth:`send` waits when the buffer is above the high-water mark.
+
+    ``loop`` is accepted for backwards compatibility and ignored, with a
+    :exc:`DeprecationWarning`. ``timeout`` is a deprecated alias of
+    ``close_timeout``. ``legacy_recv=True`` makes :meth:`recv` return
+    ``None`` at the end of the message stream instead of raising
+    :exc:`~websockets.exceptions.ConnectionClosed`, like websockets 2.x.
+
+    Once the opening handshake is complete, :attr:`path`,
+    :attr:`request_headers`, :attr:`response_headers`, :attr:`subprotocol`
+    and :attr:`extensions` are available. Once the connection is closed,
+    :attr:`close_code` and :attr:`close_reason` are available. All these
+    attributes must be treated as read-only.
+    """
+
+    # Set by subclasses.
+    is_client: bool = False
+    side: str = "undefined"
+
+    def __init__(
+        self,
+        *,
+        ping_interval: Optional[float] = 20,
+        ping_timeout: Optional[float] = 20,
+        close_timeout: Optional[float] = None,
+        max_size: Optional[int] = 2**20,
+        max_queue: Optional[int] = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        secure: Optional[bool] = None,
+        legacy_recv: bool = False,
+        timeout: Optional[float] = None,
+    ) -> None:
+        if timeout is not None:
+            warnings.warn(
+                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
+            )
+            if close_timeout is None:
+                close_timeout = timeout
+        if close_timeout is None:
+            close_timeout = 10
+        if loop is not None:
+            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
+        if legacy_recv:
+            warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=2)
+
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.close_timeout = close_timeout
+        self.max_size = max_size
+        self.max_queue = max_queue
+        self.read_limit = read_limit
+        self.write_limit = write_limit
+        self.host = host
+        self.port = port
+        self.secure = secure
+        self.legacy_recv = legacy_recv
+
+        try:
+            self.loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = loop if loop is not None else asyncio.get_event_loop()
+
+        self.state = State.CONNECTING
+        self._debug = logger.isEnabledFor(logging.DEBUG)
+        if self._debug:
+            logger.debug("%s - state = CONNECTING", self.side)
+
+        # Set by the opening handshake.
+        self.path: str
+        self.request_headers: Headers
+        self.response_headers: Headers
+        self.extensions: List[Extension] = []
+        self.subprotocol: Optional[Subprotocol] = None
+
+        # Set by the closing handshake or when the connection is lost.
+        self.close_code: Optional[int] = None
+        self.close_reason: str = ""
+
+        self.transport: asyncio.Transport
+        # Bytes of the opening handshake.
+        self.reader = StreamBuffer(limit=read_limit)
+        # Frames of the data transfer phase; created by connection_open().
+        self._parser: Optional[FrameParser] = None
+
+        # Incoming messages waiting for recv().
+        self.messages: Deque[Data] = deque()
+        self._recv_waiter: Optional[asyncio.Future[None]] = None
+        # True once no more messages can arrive.
+        self._end_of_stream = False
+        # True after failing the connection: further data frames are dropped.
+        self._discard_data = False
+        self._paused_reading = False
+
+        # Fragmented message being received.
+        self._frag_opcode: Optional[int] = None
+        self._frag_chunks: List[Any] = []
+        self._frag_size = 0
+        self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+
+        # Flow control for writes.
+        self._paused_writing = False
+        self._drain_waiters: Deque[asyncio.Future[None]] = deque()
+        # Set while a fragmented message is being sent.
+        self._fragmented_message_waiter: Optional[asyncio.Future[None]] = None
+
+        # Pings waiting for their pong, in the order they were sent.
+        self.pings: Dict[bytes, asyncio.Future[None]] = {}
+        self._keepalive_handle: Optional[asyncio.TimerHandle] = None
+        self._keepalive_timeout_handle: Optional[asyncio.TimerHandle] = None
+
+        # One deadline for the whole closing sequence.
+        self._close_deadline: Optional[float] = None
+        self._close_timer: Optional[asyncio.TimerHandle] = None
+
+        # Resolved by connection_lost().
+        self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
+
+    # Public attributes
+
+    @property
+    def local_address(self) -> Any:
+        """Local address of the connection.
+
+        This is a ``(host, port)`` tuple or ``None`` if the connection hasn't
+        been established yet.
+        """
+        try:
+            transport = self.transport
+        except AttributeError:
+            return None
+        return transport.get_extra_info("sockname")
+
+    @property
+    def remote_address(self) -> Any:
+        """Remote address of the connection.
+
+        This is a ``(host, port)`` tuple or ``None`` if the connection hasn't
+        been established yet.
+        """
+        try:
+            transport = self.transport
+        except AttributeError:
+            return None
+        return transport.get_extra_info("peername")
+
+    @property
+    def open(self) -> bool:
+        """``True`` when the connection is usable.
+
+        It may be used to detect disconnections. However, this approach is
+        discouraged per the EAFP principle. When ``open`` is ``False``, using
+        the connection raises a :exc:`~websockets.exceptions.ConnectionClosed`
+        exception.
+        """
+        return self.state is State.OPEN
+
+    @property
+    def closed(self) -> bool:
+        """``True`` once the connection is closed.
+
+        Be aware that both :attr:`open` and :attr:`closed` are ``False``
+        during the opening and closing sequences.
+        """
+        return self.state is State.CLOSED
+
+    @property
+    def state_name(self) -> str:
+        """Name of the current state (deprecated: use :attr:`state`)."""
+        warnings.warn(
+            "use state instead of state_name", DeprecationWarning, stacklevel=2
+        )
+        return self.state.name
+
+    # State transitions
+
+    def _set_state(self, state: State) -> None:
+        if self._debug:
+            logger.debug("%s - state = %s", self.side, state.name)
+        self.state = state
+
+    def connection_open(self) -> None:
+        """Enter the OPEN state once the opening handshake is complete.
+
+        Bytes received after the handshake are handed over to the frame
+        parser; the keepalive starts.
+        """
+        if self.state is not State.CONNECTING:
+            raise InvalidState(f"cannot open a connection in state {self.state.name}")
+        self._set_state(State.OPEN)
+        self._parser = FrameParser(
+            mask=not self.is_client,
+            max_size=self.max_size,
+            extensions=self.extensions,
+        )
+        self._schedule_keepalive()
+        data = self.reader.take()
+        if data:
+            self._parser.feed(data)
+            self._process_frames()
+        if self.reader.at_eof():
+            self._eof()
+
+    # asyncio.Protocol callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Configure write flow control when the connection is made."""
+        transport = cast(asyncio.Transport, transport)
+        if self._debug:
+            logger.debug("%s - event = connection_made(%s)", self.side, transport)
+        transport.set_write_buffer_limits(self.write_limit)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        """Parse incoming bytes."""
+        parser = self._parser
+        if parser is not None:
+            parser.feed(data)
+            self._process_frames()
+        elif self.state is State.CONNECTING:
+            self.reader.feed_data(data)
+        # Else the stream was corrupted or the closing handshake is over:
+        # ignore what follows.
+
+    def eof_received(self) -> None:
+        """Handle the end of the incoming stream.
+
+        The WebSocket protocol has no use for half-closed connections:
+        returning ``None`` lets the transport close the connection.
+        """
+        if self._debug:
+            logger.debug("%s - event = eof_received()", self.side)
+        if self.state is State.CONNECTING:
+            self.reader.feed_eof()
+        else:
+            self._eof()
+
+    def _eof(self) -> None:
+        # The peer closed the TCP connection without a close frame (or after
+        # it): no more messages will arrive.
+        self._parser = None
+        self._set_end_of_stream()
+
+    def pause_writing(self) -> None:
+        """Stop :meth:`send` when the write buffer is above ``write_limit``."""
+        self._paused_writing = True
+
+    def resume_writing(self) -> None:
+        """Wake up coroutines waiting for the write buffer to drain."""
+        self._paused_writing = False
+        self._wake_drain_waiters()
+
+    def _wake_drain_waiters(self) -> None:
+        waiters = self._drain_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        """Enter the CLOSED state and wake up every waiting coroutine."""
+        if self._debug:
+            logger.debug("%s - event = connection_lost(%s)", self.side, exc)
+        self._set_state(State.CLOSED)
+        # RFC 6455 7.1.5: if no close frame was received, the close code is
+        # 1006; 7.1.6: the reason is empty.
+        if self.close_code is None:
+            self.close_code = 1006
+        self._parser = None
+        self.reader.feed_eof()
+        self._cancel_timers()
+        self._set_end_of_stream()
+        self._wake_drain_waiters()
+        self._abort_pings()
+        if not self.connection_lost_waiter.done():
+            self.connection_lost_waiter.set_result(None)
+
+    # Incoming frames
+
+    def _process_frames(self) -> None:
+        """Handle every complete frame in the parser's buffer.
+
+        Stop when the message queue is full: the rest is processed when
+        :meth:`recv` makes room.
+        """
+        max_queue = self.max_queue
+        messages = self.messages
+        while self._parser is not None:
+            if max_queue is not None and len(messages) >= max_queue:
+                if not self._paused_reading:
+                    self._paused_reading = True
+                    self.transport.pause_reading()
+                return
+            try:
+                frame = self._parser.next_frame()
+            except PayloadTooBig as exc:
+                self._parser = None
+                self.fail_connection(1009, str(exc) or "message too big")
+                return
+            except ProtocolError as exc:
+                self._parser = None
+                self.fail_connection(1002, str(exc))
+                return
+            except Exception:
+                logger.error("Error while parsing frames", exc_info=True)
+                self._parser = None
+                self.fail_connection(1011)
+                return
+            if frame is None:
+                return
+            self._handle_frame(frame)
+
+    def _handle_frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        if self._debug:
+            logger.debug(
+                "%s < %s fin=%s len=%d",
+                self.side,
+                OPCODE_NAMES[opcode],
+                frame.fin,
+                len(frame.data),
+            )
+        if opcode is OP_TEXT or opcode is OP_BINARY or opcode is OP_CONT:
+            self._handle_data_frame(frame)
+        elif opcode == OP_PING:
+            # RFC 6455 5.5.2: answer with a pong carrying the same payload,
+            # unless a close frame was sent already.
+            if self.state is State.OPEN:
+                self._write_frame(True, OP_PONG, frame.data)
+        elif opcode == OP_PONG:
+            self._acknowledge_pings(frame.data)
+        else:
+            self._handle_close_frame(frame.data)
+
+    def _handle_data_frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        data = frame.data
+        if opcode == OP_CONT:
+            if self._frag_opcode is None:
+                self.fail_connection(1002, "unexpected continuation frame")
+                return
+        elif self._frag_opcode is not None:
+            self.fail_connection(1002, "expected a continuation frame")
+            return
+
+        if self._discard_data:
+            # The connection is failing: keep parsing frames until the close
+            # frame, but don't deliver messages anymore.
+            return
+
+        if frame.fin and opcode != OP_CONT:
+            # Unfragmented message: the common case.
+            if opcode == OP_TEXT:
+                try:
+                    message: Data = data.decode()
+                except UnicodeDecodeError as exc:
+                    self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
+                    return
+            else:
+                message = data
+            self._queue_message(message)
+            return
+
+        if opcode != OP_CONT:
+            # First frame of a fragmented message.
+            self._frag_opcode = opcode
+            self._frag_chunks = []
+            self._frag_size = 0
+            if opcode == OP_TEXT:
+                self._frag_decoder = codecs.getincrementaldecoder("utf-8")()
+
+        # RFC 6455 5.4: fragments of a message. The parser enforced max_size
+        # for this frame; lower the budget for the next ones.
+        self._frag_size += len(data)
+        decoder = self._frag_decoder
+        if decoder is not None:
+            # Validate UTF-8 as it arrives, to fail at the first bad fragment.
+            try:
+                self._frag_chunks.append(decoder.decode(data, frame.fin))
+            except UnicodeDecodeError as exc:
+                self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
+                return
+        else:
+            self._frag_chunks.append(data)
+
+        assert self._parser is not None
+        if not frame.fin:
+            if self.max_size is not None:
+                self._parser.max_size = self.max_size - self._frag_size
+            return
+
+        if decoder is not None:
+            message = "".join(self._frag_chunks)
+        else:
+            message = b"".join(self._frag_chunks)
+        self._frag_opcode = None
+        self._frag_chunks = []
+        self._frag_decoder = None
+        self._parser.max_size = self.max_size
+        self._queue_message(message)
+
+    def _queue_message(self, message: Data) -> None:
+        self.messages.append(message)
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _acknowledge_pings(self, data: bytes) -> None:
+        # RFC 6455 5.5.3: a pong answers the ping with the same payload. It
+        # also acknowledges every earlier ping. An unsolicited pong is ignored.
+        if data not in self.pings:
+            return
+        for ping_id in list(self.pings):
+            waiter = self.pings.pop(ping_id)
+            if not waiter.done():
+                waiter.set_result(None)
+            if ping_id == data:
+                break
+
+    def _handle_close_frame(self, data: bytes) -> None:
+        # RFC 6455 5.5.1: a close frame.
+        try:
+            code, reason = parse_close(data)
+        except ProtocolError as exc:
+            self._parser = None
+            self.fail_connection(1002, str(exc))
+            return
+        except UnicodeDecodeError as exc:
+            self._parser = None
+            self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
+            return
+        self.close_code = code
+        self.close_reason = reason
+        # No frame may follow a close frame.
+        self._parser = None
+        if self.state is State.OPEN:
+            # RFC 6455 5.5.1: echo the close frame, with the same status code.
+            payload = serialize_close(code, reason) if code != 1005 else b""
+            self._write_frame(True, OP_CLOSE, payload)
+            self._set_state(State.CLOSING)
+            self._start_close_deadline()
+        self._set_end_of_stream()
+        self._closing_handshake_complete()
+
+    def _closing_handshake_complete(self) -> None:
+        # RFC 6455 7.1.1: the server closes the TCP connection first; the
+        # client waits for it, until the close deadline, then aborts.
+        if not self.is_client:
+            self.transport.close()
+
+    def _set_end_of_stream(self) -> None:
+        self._end_of_stream = True
+        self._frag_chunks = []
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # Failing and closing
+
+    def fail_connection(self, code: int = 1006, reason: str = "") -> None:
+        """Fail the WebSocket connection: RFC 6455 section 7.1.7.
+
+        This is synchronous and idempotent. In the OPEN state, a close frame
+        with ``code`` and ``reason`` is sent, unless ``code`` is 1006; then
+        the connection waits for the other side's close frame until the close
+        deadline. When the incoming stream can't be parsed anymore, or with
+        code 1006, the TCP connection is closed right away.
+        """
+        if self._debug:
+            logger.debug(
+                "%s ! failing %s connection with code %d: %s",
+                self.side,
+                self.state.name,
+                code,
+                reason,
+            )
+        self._discard_data = True
+        self._set_end_of_stream()
+        if self.state is State.OPEN and code != 1006:
+            self._write_frame(True, OP_CLOSE, serialize_close(code, reason))
+            self._set_state(State.CLOSING)
+            self._start_close_deadline()
+        if self.state is State.CLOSED:
+            return
+        if code == 1006 or self.state is State.CONNECTING:
+            self.transport.abort()
+        elif self._parser is None:
+            # The stream is corrupted: we can't wait for the close frame.
+            self.transport.close()
+
+    def _start_close_deadline(self) -> None:
+        if self._close_deadline is None:
+            self._close_deadline = self.loop.time() + self.close_timeout
+            self._close_timer = self.loop.call_at(
+                self._close_deadline, self._on_close_deadline
+            )
+
+    def _on_close_deadline(self) -> None:
+        self._close_timer = None
+        if self.state is not State.CLOSED:
+            logger.debug("%s ! close deadline expired: aborting", self.side)
+            self.transport.abort()
+
+    def _cancel_timers(self) -> None:
+        for handle in (
+            self._close_timer,
+            self._keepalive_handle,
+            self._keepalive_timeout_handle,
+        ):
+            if handle is not None:
+                handle.cancel()
+        self._close_timer = None
+        self._keepalive_handle = None
+        self._keepalive_timeout_handle = None
+
+    def _abort_pings(self) -> None:
+        exc = self.connection_closed_exc()
+        for waiter in self.pings.values():
+            if not waiter.done():
+                waiter.set_exception(exc)
+        self.pings.clear()
+
+    def connection_closed_exc(self) -> ConnectionClosed:
+        """Return the exception describing how the connection was closed."""
+        code = self.close_code
+        assert code is not None
+        if code in (1000, 1001):
+            return ConnectionClosedOK(code, self.close_reason)
+        return ConnectionClosedError(code, self.close_reason)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Perform the closing handshake.
+
+        :meth:`close` waits for the other end to complete the handshake and
+        for the TCP connection to terminate, all within ``close_timeout``
+        seconds; then it aborts the TCP connection. There's no need to await
+        :meth:`wait_closed` after :meth:`close`.
+
+        :meth:`close` is idempotent: it doesn't do anything once the
+        connection is closed. Wrapping it in :func:`~asyncio.create_task` is
+        safe. Canceling it is discouraged; set a shorter ``close_timeout``
+        instead.
+
+        :param code: WebSocket close code
+        :param reason: WebSocket close reason
+        """
+        if self.state is State.OPEN:
+            # Validate before changing any state: ProtocolError for a code
+            # that can't be sent on the wire.
+            payload = serialize_close(code, reason)
+            self._write_frame(True, OP_CLOSE, payload)
+            self._set_state(State.CLOSING)
+            self._start_close_deadline()
+        elif self.state is State.CONNECTING:
+            self._start_close_deadline()
+            try:
+                self.transport.close()
+            except AttributeError:  # pragma: no cover
+                pass
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection is closed.
+
+        This is identical to :attr:`closed`, except it can be awaited.
+        """
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def ensure_open(self) -> None:
+        """Check that the connection is usable.
+
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closing or closed; during the closing handshake, wait until
+            the close code is known
+        :raises ~websockets.exceptions.InvalidState: during the opening
+            handshake
+        """
+        state = self.state
+        if state is State.OPEN:
+            return
+        if state is State.CONNECTING:
+            raise InvalidState("WebSocket connection isn't established yet")
+        if self.close_code is None:
+            # Closing handshake in progress: the close code is known when the
+            # close frame arrives or when the connection is lost.
+            await asyncio.shield(self.connection_lost_waiter)
+        raise self.connection_closed_exc()
+
+    # Receiving
+
+    async def recv(self) -> Data:
+        """Receive the next message.
+
+        Return a :class:`str` for a text frame and :class:`bytes` for a
+        binary frame.
+
+        When the end of the message stream is reached, :meth:`recv` raises
+        :exc:`~websockets.exceptions.ConnectionClosed`: specifically,
+        :exc:`~websockets.exceptions.ConnectionClosedOK` after a normal
+        connection closure and
+        :exc:`~websockets.exceptions.ConnectionClosedError` after a protocol
+        error or a network failure. With ``legacy_recv=True``, it returns
+        ``None`` instead.
+
+        Canceling :meth:`recv` is safe. There's no risk of losing the next
+        message. The next invocation of :meth:`recv` will return it. This
+        makes it possible to enforce a timeout by wrapping :meth:`recv` in
+        :func:`~asyncio.wait_for`.
+
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closed
+        :raises RuntimeError: if two coroutines call :meth:`recv`
+            concurrently
+        """
+        if self._recv_waiter is not None:
+            raise RuntimeError(
+                "cannot call recv while another coroutine "
+                "is already waiting for the next message"
+            )
+        messages = self.messages
+        while not messages:
+            if self._end_of_stream:
+                if self.legacy_recv:
+                    return None  # type: ignore[return-value]
+                await self.ensure_open()
+                # ensure_open() returns only in the OPEN state, which can't
+                # coexist with the end of the stream.
+                raise AssertionError("unreachable")  # pragma: no cover
+            self._recv_waiter = self.loop.create_future()
+            try:
+                await self._recv_waiter
+            finally:
+                self._recv_waiter = None
+        message = messages.popleft()
+        if self._paused_reading:
+            self._maybe_resume_reading()
+        return message
+
+    def _maybe_resume_reading(self) -> None:
+        # Resume below the low-water mark: half of max_queue.
+        assert self.max_queue is not None
+        if len(self.messages) > self.max_queue // 2:
+            return
+        self._paused_reading = False
+        # Frames buffered while paused come first.
+        self._process_frames()
+        if not self._paused_reading and self.state is not State.CLOSED:
+            self.transport.resume_reading()
+
+    def __aiter__(self) -> AsyncIterator[Data]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Data]:
+        try:
+            while True:
+                message = await self.recv()
+                if message is None:  # legacy_recv
+                    return
+                yield message
+        except ConnectionClosedOK:
+            return
+
+    # Sending
+
+    def _write_frame(self, fin: bool, opcode: int, data: BytesLike) -> None:
+        if self._debug:
+            logger.debug(
+                "%s > %s fin=%s len=%d", self.side, OPCODE_NAMES[opcode], fin, len(data)
+            )
+        frame = Frame(fin, opcode, data)  # type: ignore[arg-type]
+        # A frame's header and payload go out in a single write.
+        self.transport.write(
+            frame.serialize(mask=self.is_client, extensions=self.extensions)
+        )
+
+    async def _drain(self) -> None:
+        if self._paused_writing and self.state is not State.CLOSED:
+            waiter = self.loop.create_future()
+            self._drain_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if not waiter.done():  # pragma: no cover
+                    waiter.cancel()
+        if self.state is State.CLOSED:
+            raise self.connection_closed_exc()
+
+    async def _write_data_frame(self, fin: bool, opcode: int, data: BytesLike) -> None:
+        if self.state is not State.OPEN:
+            await self.ensure_open()
+        self._write_frame(fin, opcode, data)
+        if self._paused_writing:
+            await self._drain()
+
+    async def send(
+        self,
+        message: Union[Data, Iterable[Data], AsyncIterable[Data]],
+    ) -> None:
+        """Send a message.
+
+        A string (:class:`str`) is sent as a Text frame. A bytestring or
+        bytes-like object (:class:`bytes`, :class:`bytearray`, or
+        :class:`memoryview`) is sent as a Binary frame.
+
+        :meth:`send` also accepts an iterable or an asynchronous iterable of
+        strings, bytestrings, or bytes-like objects. In that case the message
+        is fragmented. Each item is treated as a message fragment and sent in
+        its own frame. All items must be of the same type, or else
+        :meth:`send` will raise a :exc:`TypeError` and the connection will be
+        closed.
+
+        Canceling :meth:`send` is discouraged. Instead, you should close the
+        connection with :meth:`close`.
+
+        :raises TypeError: for unsupported inputs
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closed
+        """
+        # Don't interleave frames with a fragmented message being sent.
+        while self._fragmented_message_waiter is not None:
+            await asyncio.shield(self._fragmented_message_waiter)
+
+        if isinstance(message, str):
+            await self._write_data_frame(True, OP_TEXT, message.encode())
+        elif isinstance(message, (bytes, bytearray, memoryview)):
+            opcode, data = prepare_data(message)
+            await self._write_data_frame(True, opcode, data)
+        elif isinstance(message, Mapping):
+            raise TypeError("data is a dict-like object")
+        elif isinstance(message, Iterable):
+            await self._send_fragments(iter(message))
+        elif isinstance(message, AsyncIterable):
+            await self._send_async_fragments(message.__aiter__())
+        else:
+            raise TypeError("data must be bytes, str, or iterable")
+
+    async def _send_fragments(self, chunks: Iterable[Data]) -> None:
+        iterator = iter(chunks)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            return
+        opcode, data = prepare_data(first)
+        await self.ensure_open()
+        waiter = self._fragmented_message_waiter = self.loop.create_future()
+        try:
+            self._write_frame(False, opcode, data)
+            for chunk in iterator:
+                chunk_opcode, data = prepare_data(chunk)
+                if chunk_opcode != opcode:
+                    raise TypeError("data contains inconsistent types")
+                await self._write_data_frame(False, OP_CONT, data)
+            await self._write_data_frame(True, OP_CONT, b"")
+        except (Exception, asyncio.CancelledError):
+            # The message can't be completed: the peer would see a protocol
+            # error anyway.
+            self.fail_connection(1011)
+            raise
+        finally:
+            self._fragmented_message_waiter = None
+            waiter.set_result(None)
+
+    async def _send_async_fragments(self, chunks: AsyncIterator[Data]) -> None:
+        try:
+            first = await chunks.__anext__()
+        except StopAsyncIteration:
+            return
+        opcode, data = prepare_data(first)
+        await self.ensure_open()
+        waiter = self._fragmented_message_waiter = self.loop.create_future()
+        try:
+            self._write_frame(False, opcode, data)
+            async for chunk in chunks:
+                chunk_opcode, data = prepare_data(chunk)
+                if chunk_opcode != opcode:
+                    raise TypeError("data contains inconsistent types")
+                await self._write_data_frame(False, OP_CONT, data)
+            await self._write_data_frame(True, OP_CONT, b"")
+        except (Exception, asyncio.CancelledError):
+            self.fail_connection(1011)
+            raise
+        finally:
+            self._fragmented_message_waiter = None
+            waiter.set_result(None)
+
+    async def ping(self, data: Optional[Data] = None) -> Awaitable[None]:
+        """Send a ping.
+
+        Return a :class:`~asyncio.Future` that will be completed when the
+        corresponding pong is received. You can ignore it if you don't
+        intend to wait::
+
+            pong_waiter = await ws.ping()
+            await pong_waiter   # only if you want to wait for the pong
+
+        By default, the ping contains four random bytes. This payload may be
+        overridden with the optional ``data`` argument, a string (encoded to
+        UTF-8) or a bytes-like object. A pong acknowledges every earlier ping
+        too. Canceling the future returned by :meth:`ping` has no effect.
+
+        :raises ValueError: if a ping with the same payload is waiting for
+            its pong
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closed
+        """
+        await self.ensure_open()
+        if data is not None:
+            payload = encode_data(data)
+            if payload in self.pings:
+                raise ValueError("already waiting for a pong with the same data")
+        else:
+            payload = os.urandom(4)
+            while payload in self.pings:  # pragma: no cover
+                payload = os.urandom(4)
+        waiter = self._send_ping(payload)
+        if self._paused_writing:
+            await self._drain()
+        return asyncio.shield(waiter)
+
+    def _send_ping(self, payload: bytes) -> asyncio.Future[None]:
+        waiter: asyncio.Future[None] = self.loop.create_future()
+        waiter.add_done_callback(_consume_exception)
+        self.pings[payload] = waiter
+        self._write_frame(True, OP_PING, payload)
+        return waiter
+
+    async def pong(self, data: Data = b"") -> None:
+        """Send a pong.
+
+        An unsolicited pong may serve as a unidirectional heartbeat. The
+        payload may be set with the optional ``data`` argument, a string
+        (encoded to UTF-8) or a bytes-like object.
+
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closed
+        """
+        await self.ensure_open()
+        self._write_frame(True, OP_PONG, encode_data(data))
+        if self._paused_writing:
+            await self._drain()
+
+    # Keepalive
+
+    def _schedule_keepalive(self) -> None:
+        if self.ping_interval is not None:
+            self._keepalive_handle = self.loop.call_later(
+                self.ping_interval, self._keepalive
+            )
+
+    def _keepalive(self) -> None:
+        self._keepalive_handle = None
+        if self.state is not State.OPEN:
+            return
+        payload = os.urandom(4)
+        while payload in self.pings:  # pragma: no cover
+            payload = os.urandom(4)
+        waiter = self._send_ping(payload)
+        if self.ping_timeout is not None:
+            # A pong to this ping acknowledges earlier ones too: one pending
+            # timeout at a time is enough.
+            if self._keepalive_timeout_handle is not None:
+                self._keepalive_timeout_handle.cancel()
+            self._keepalive_timeout_handle = self.loop.call_later(
+                self.ping_timeout, self._keepalive_timeout, waiter
+            )
+        self._schedule_keepalive()
+
+    def _keepalive_timeout(self, waiter: asyncio.Future[None]) -> None:
+        self._keepalive_timeout_handle = None
+        if not waiter.done():
+            logger.info("%s ! no pong received in time: closing", self.side)
+            self.fail_connection(1011, "keepalive ping timeout")

@@ -1,0 +1,795 @@
+"""The WebSocket server: :func:`serve`, :func:`unix_serve`,
+:class:`WebSocketServer` and :class:`WebSocketServerProtocol`."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import functools
+import http
+import inspect
+import logging
+import socket
+import warnings
+from types import TracebackType
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Generator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+    Union,
+    cast,
+)
+
+from .datastructures import Headers, HeadersLike, MultipleValuesError
+from .exceptions import (
+    AbortHandshake,
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidMessage,
+    InvalidOrigin,
+    InvalidUpgrade,
+    NegotiationError,
+)
+from .extensions.base import Extension, ServerExtensionFactory
+from .extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from .handshake import build_response, check_request
+from .headers import build_extension, parse_extension, parse_subprotocol
+from .http import USER_AGENT, read_request
+from .protocol import State, WebSocketCommonProtocol
+from .typing import ExtensionHeader, Origin, Subprotocol
+
+__all__ = ["WebSocketServer", "WebSocketServerProtocol", "serve", "unix_serve"]
+
+logger = logging.getLogger("websockets.server")
+
+HTTPResponse = Tuple[http.HTTPStatus, HeadersLike, bytes]
+HeadersLikeOrCallable = Union[HeadersLike, Callable[[str, Headers], HeadersLike]]
+WSHandler = Callable[["WebSocketServerProtocol", str], Awaitable[Any]]
+
+# Default time for receiving the HTTP request of the opening handshake. A
+# client that connects and sends nothing doesn't hold a connection forever.
+OPEN_TIMEOUT = 10.0
+
+BROWSER_HINT = (
+    "You cannot access a WebSocket server directly with a browser. "
+    "You need a WebSocket client.\n"
+)
+
+
+class WebSocketServerProtocol(WebSocketCommonProtocol):
+    """:class:`~asyncio.Protocol` subclass implementing a WebSocket server.
+
+    This class inherits most of its methods from
+    :class:`~websockets.protocol.WebSocketCommonProtocol`.
+
+    For the sake of simplicity, it doesn't rely on a full HTTP
+    implementation. Its support for HTTP responses is very limited.
+
+    :param ws_handler: coroutine ``ws_handler(websocket, path)`` run once the
+        opening handshake succeeds
+    :param ws_server: object tracking connections; it must provide
+        ``register(websocket)``, ``unregister(websocket)``, ``is_serving()``
+        and a ``closing`` attribute, like :class:`WebSocketServer`
+    :param origins: acceptable values of the Origin header, see :func:`serve`
+    :param extensions: supported extensions, see :func:`serve`
+    :param subprotocols: supported subprotocols, see :func:`serve`
+    :param extra_headers: additional response headers, see :func:`serve`
+    :param process_request: see :meth:`process_request`
+    :param select_subprotocol: see :meth:`select_subprotocol`
+
+    Other keyword arguments are passed to
+    :class:`~websockets.protocol.WebSocketCommonProtocol`.
+    """
+
+    is_client = False
+    side = "server"
+
+    def __init__(
+        self,
+        ws_handler: WSHandler,
+        ws_server: Any,
+        *,
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+        process_request: Optional[
+            Callable[
+                [str, Headers],
+                Union[Awaitable[Optional[HTTPResponse]], Optional[HTTPResponse]],
+            ]
+        ] = None,
+        select_subprotocol: Optional[
+            Callable[
+                [Sequence[Subprotocol], Sequence[Subprotocol]], Optional[Subprotocol]
+            ]
+        ] = None,
+        **kwargs: Any,
+    ) -> None:
+        # websockets < 7 allowed "" in origins for a missing Origin header.
+        if origins is not None and "" in origins:
+            warnings.warn(
+                "use None instead of '' in origins", DeprecationWarning, stacklevel=2
+            )
+            origins = [None if origin == "" else origin for origin in origins]
+        self.ws_handler = ws_handler
+        self.ws_server = ws_server
+        self.origins = origins
+        self.available_extensions = extensions
+        self.available_subprotocols = subprotocols
+        self.extra_headers = extra_headers
+        self._process_request = process_request
+        self._select_subprotocol = select_subprotocol
+        self.open_timeout: Optional[float] = kwargs.pop("open_timeout", OPEN_TIMEOUT)
+        super().__init__(**kwargs)
+        self._reading_request = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Register the connection with the server and start the handler.
+
+        Frameworks may override this method; they must call it.
+        """
+        super().connection_made(transport)
+        # Register the connection with the server before creating the handler
+        # task: the server may close in between; then it must see the
+        # connection to answer it with 503.
+        self.ws_server.register(self)
+        self.handler_task = self.loop.create_task(self.handler())
+
+    async def handler(self) -> None:
+        """Handle the lifecycle of a connection: opening handshake,
+        ``ws_handler``, closing handshake."""
+        try:
+            try:
+                path = await self._handshake_with_timeout()
+            except asyncio.CancelledError:
+                self.fail_connection()
+                raise
+            except Exception as exc:
+                self._reject(exc)
+                await self.wait_closed()
+                return
+
+            try:
+                await self.ws_handler(self, path)
+            except Exception:
+                logger.error("Error in connection handler", exc_info=True)
+                if not self.closed:
+                    self.fail_connection(1011)
+                    await self.wait_closed()
+                return
+
+            await self.close()
+        except asyncio.CancelledError:
+            if not self.closed:
+                self.fail_connection(1011)
+            raise
+        except Exception:  # pragma: no cover
+            # Last-ditch attempt to avoid leaking connections on errors.
+            logger.error("Unexpected error in server handler", exc_info=True)
+            self.transport.abort()
+        finally:
+            # Unregister the connection only after it's closed.
+            self.ws_server.unregister(self)
+
+    async def _handshake_with_timeout(self) -> str:
+        coro = self.handshake(
+            origins=self.origins,
+            available_extensions=self.available_extensions,
+            available_subprotocols=self.available_subprotocols,
+            extra_headers=self.extra_headers,
+        )
+        if self.open_timeout is None:
+            return await coro
+        try:
+            return await asyncio.wait_for(coro, self.open_timeout)
+        except asyncio.TimeoutError:
+            raise InvalidMessage("timed out during the opening handshake") from None
+
+    def _reject(self, exc: Exception) -> None:
+        """Answer a failed opening handshake with an HTTP error response."""
+        if self.state is State.CLOSED:
+            logger.debug("Connection closed during opening handshake: %s", exc)
+            return
+        status: http.HTTPStatus
+        headers: Headers
+        if isinstance(exc, AbortHandshake):
+            status, headers, body = exc.status, exc.headers, exc.body
+        elif not self.ws_server.is_serving():
+            status, headers = http.HTTPStatus.SERVICE_UNAVAILABLE, Headers()
+            body = b"Server is shutting down.\n"
+        elif isinstance(exc, InvalidOrigin):
+            status, headers = http.HTTPStatus.FORBIDDEN, Headers()
+            body = f"Failed to open a WebSocket connection: {exc}.\n".encode()
+        elif isinstance(exc, InvalidUpgrade):
+            status = http.HTTPStatus.UPGRADE_REQUIRED
+            headers = Headers([("Upgrade", "websocket")])
+            body = (
+                f"Failed to open a WebSocket connection: {exc}.\n\n{BROWSER_HINT}"
+            ).encode()
+        elif isinstance(exc, InvalidHandshake):
+            status, headers = http.HTTPStatus.BAD_REQUEST, Headers()
+            message = str(exc)
+            if exc.__cause__ is not None:
+                message += f": {exc.__cause__}"
+            body = f"Failed to open a WebSocket connection: {message}.\n".encode()
+        else:
+            logger.error("Error in opening handshake", exc_info=exc)
+            status, headers = http.HTTPStatus.INTERNAL_SERVER_ERROR, Headers()
+            body = (
+                b"Failed to open a WebSocket connection.\n"
+                b"See server log for more information.\n"
+            )
+        logger.info("Opening handshake failed: HTTP %d: %s", status, exc)
+
+        headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        headers.setdefault("Server", USER_AGENT)
+        headers.setdefault("Content-Length", str(len(body)))
+        headers.setdefault("Content-Type", "text/plain")
+        headers.setdefault("Connection", "close")
+        self.write_http_response(status, headers, body)
+        # Flush the response, then close the TCP connection; abort if the
+        # client doesn't read it within close_timeout.
+        self._start_close_deadline()
+        self.transport.close()
+
+    async def read_http_request(self) -> Tuple[str, Headers]:
+        """Read the request of the opening handshake.
+
+        :raises ~websockets.exceptions.InvalidMessage: if the request is
+            malformed or incomplete; the cause is chained
+        """
+        self._reading_request = True
+        try:
+            path, headers = await read_request(self.reader)
+        except Exception as exc:
+            raise InvalidMessage("did not receive a valid HTTP request") from exc
+        finally:
+            self._reading_request = False
+        if self._debug:
+            logger.debug("%s < GET %s HTTP/1.1", self.side, path)
+        self.path = path
+        self.request_headers = headers
+        return path, headers
+
+    def write_http_response(
+        self, status: http.HTTPStatus, headers: Headers, body: bytes = b""
+    ) -> None:
+        """Write the response of the opening handshake."""
+        self.response_headers = headers
+        if self._debug:
+            logger.debug("%s > HTTP/1.1 %d %s", self.side, status.value, status.phrase)
+        response = f"HTTP/1.1 {status.value} {status.phrase}\r\n{headers}"
+        self.transport.write(response.encode() + body)
+
+    async def process_request(
+        self, path: str, request_headers: Headers
+    ) -> Optional[HTTPResponse]:
+        """Intercept the HTTP request and return an HTTP response if
+        appropriate.
+
+        If it returns ``None``, the WebSocket handshake continues. If it
+        returns a ``(status, headers, body)`` tuple, that HTTP response is
+        sent and the connection is closed: ``status`` is an
+        :class:`~http.HTTPStatus`, ``headers`` a :class:`~websockets.http.Headers`
+        instance, a mapping or an iterable of ``(name, value)`` pairs, and
+        ``body`` is :class:`bytes`, possibly empty.
+
+        Override it in a subclass, or pass a ``process_request`` argument to
+        :func:`serve`, for example to answer health checks from a load
+        balancer or to authenticate requests. A plain function is accepted as
+        well as a coroutine. It's expected to complete quickly.
+
+        :param path: request path, including optional query string
+        :param request_headers: request headers
+        """
+        if self._process_request is not None:
+            response = self._process_request(path, request_headers)
+            if inspect.isawaitable(response):
+                return await response
+            return response
+        return None
+
+    @staticmethod
+    def process_origin(
+        headers: Headers, origins: Optional[Sequence[Optional[Origin]]] = None
+    ) -> Optional[Origin]:
+        """Check the Origin header of the request.
+
+        :raises ~websockets.exceptions.InvalidOrigin: if the origin isn't
+            acceptable
+        """
+        # "The user agent MUST NOT include more than one Origin header field"
+        # per RFC 6454 section 7.3.
+        try:
+            origin = cast(Optional[Origin], headers.get("Origin"))
+        except MultipleValuesError:
+            raise InvalidHeader("Origin", "more than one Origin header found") from None
+        if origins is not None and origin not in origins:
+            raise InvalidOrigin(origin)
+        return origin
+
+    @staticmethod
+    def process_extensions(
+        headers: Headers,
+        available_extensions: Optional[Sequence[ServerExtensionFactory]],
+    ) -> Tuple[Optional[str], List[Extension]]:
+        """Negotiate extensions: RFC 6455 section 9.1.
+
+        For each extension offered by the client, in order, try the matching
+        server factories in order; the first one that accepts the offer wins.
+        An offer that no factory accepts is declined.
+
+        Return the ``Sec-WebSocket-Extensions`` response header (``None`` if
+        no extension was accepted) and the list of accepted extensions.
+        """
+        response_header: List[ExtensionHeader] = []
+        accepted_extensions: List[Extension] = []
+        header_values = headers.get_all("Sec-WebSocket-Extensions")
+        if header_values and available_extensions:
+            offers = [
+                offer for value in header_values for offer in parse_extension(value)
+            ]
+            for name, request_params in offers:
+                for factory in available_extensions:
+                    if factory.name != name:
+                        continue
+                    try:
+                        response_params, extension = factory.process_request_params(
+                            request_params, accepted_extensions
+                        )
+                    except NegotiationError:
+                        continue
+                    response_header.append((name, response_params))
+                    accepted_extensions.append(extension)
+                    break
+        if response_header:
+            return build_extension(response_header), accepted_extensions
+        return None, accepted_extensions
+
+    def process_subprotocol(
+        self,
+        headers: Headers,
+        available_subprotocols: Optional[Sequence[Subprotocol]],
+    ) -> Optional[Subprotocol]:
+        """Negotiate a subprotocol with :meth:`select_subprotocol`.
+
+        Return the selected subprotocol or ``None``.
+        """
+        header_values = headers.get_all("Sec-WebSocket-Protocol")
+        if header_values and available_subprotocols:
+            offers = [p for value in header_values for p in parse_subprotocol(value)]
+            return self.select_subprotocol(offers, available_subprotocols)
+        return None
+
+    def select_subprotocol(
+        self,
+        client_subprotocols: Sequence[Subprotocol],
+        server_subprotocols: Sequence[Subprotocol],
+    ) -> Optional[Subprotocol]:
+        """Pick a subprotocol among those offered by the client.
+
+        If several subprotocols are supported by the client and the server,
+        the default implementation selects the preferred subprotocol by
+        giving equal value to the priorities of the client and the server;
+        ties go to the server's preference. If no subprotocol is supported by
+        both, it proceeds without a subprotocol.
+
+        Override it in a subclass or pass a ``select_subprotocol`` argument
+        to :func:`serve`, for example to require a subprotocol.
+
+        :param client_subprotocols: subprotocols offered by the client
+        :param server_subprotocols: subprotocols available on the server
+        """
+        if self._select_subprotocol is not None:
+            return self._select_subprotocol(client_subprotocols, server_subprotocols)
+        common = set(client_subprotocols) & set(server_subprotocols)
+        if not common:
+            return None
+        return min(
+            common,
+            key=lambda p: (
+                client_subprotocols.index(p) + server_subprotocols.index(p),
+                server_subprotocols.index(p),
+            ),
+        )
+
+    async def handshake(
+        self,
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        available_extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        available_subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+    ) -> str:
+        """Perform the server side of the opening handshake.
+
+        Return the path of the URI of the request.
+
+        :param origins: acceptable values of the Origin HTTP header; include
+            ``None`` if the lack of an origin is acceptable
+        :param available_extensions: supported extensions, in the order in
+            which they should be used
+        :param available_subprotocols: supported subprotocols, in order of
+            decreasing preference
+        :param extra_headers: additional HTTP response headers when the
+            handshake succeeds: a :class:`~websockets.http.Headers` instance,
+            a mapping, an iterable of ``(name, value)`` pairs, or a callable
+            taking the request path and headers and returning one of those
+        :raises ~websockets.exceptions.InvalidHandshake: if the handshake
+            fails
+        """
+        path, request_headers = await self.read_http_request()
+
+        # Hook for answering health checks, authenticating, etc.
+        early_response_or_awaitable: Any = self.process_request(path, request_headers)
+        if inspect.isawaitable(early_response_or_awaitable):
+            early_response_or_awaitable = await early_response_or_awaitable
+        early_response: Optional[HTTPResponse] = early_response_or_awaitable
+
+        # The connection may drop while process_request is running.
+        if self.state is State.CLOSED:
+            raise self.connection_closed_exc()
+
+        # Answer 503 if the server is shutting down.
+        if not self.ws_server.is_serving():
+            early_response = (
+                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                [],
+                b"Server is shutting down.\n",
+            )
+
+        if early_response is not None:
+            status, headers, body = early_response
+            raise AbortHandshake(http.HTTPStatus(status), headers, body)
+
+        key = check_request(request_headers)
+        self.origin = self.process_origin(request_headers, origins)
+        extensions_header, self.extensions = self.process_extensions(
+            request_headers, available_extensions
+        )
+        protocol_header = self.subprotocol = self.process_subprotocol(
+            request_headers, available_subprotocols
+        )
+
+        response_headers = Headers()
+        build_response(response_headers, key)
+        if extensions_header is not None:
+            response_headers["Sec-WebSocket-Extensions"] = extensions_header
+        if protocol_header is not None:
+            response_headers["Sec-WebSocket-Protocol"] = protocol_header
+        if callable(extra_headers):
+            extra_headers = extra_headers(path, request_headers)
+        if extra_headers is not None:
+            response_headers.update(
+                extra_headers.raw_items()
+                if isinstance(extra_headers, Headers)
+                else extra_headers
+            )
+        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        response_headers.setdefault("Server", USER_AGENT)
+
+        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
+        self.connection_open()
+        return path
+
+    def _server_shutdown(self) -> None:
+        """Called by :class:`WebSocketServer` when it closes."""
+        if self.state is State.CONNECTING and self._reading_request:
+            # Stop waiting for the request: the handshake fails and the
+            # client gets a 503 response.
+            self.reader.feed_eof()
+
+
+class WebSocketServer:
+    """WebSocket server returned by :func:`serve`.
+
+    This class provides the same interface as :class:`~asyncio.Server`,
+    namely the :meth:`close` and :meth:`wait_closed` methods. It keeps track
+    of WebSocket connections in :attr:`websockets` in order to close them
+    properly when shutting down.
+
+    :param loop: accepted for backwards compatibility and ignored
+    """
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        #: Open connections and connections in the opening handshake.
+        self.websockets: Set[WebSocketServerProtocol] = set()
+        #: ``True`` once :meth:`close` was called.
+        self.closing = False
+        self.server: Optional[asyncio.base_events.Server] = None
+        self._close_task: Optional[asyncio.Task[None]] = None
+        self._closed_waiter: Optional[asyncio.Future[None]] = None
+
+    def wrap(self, server: asyncio.base_events.Server) -> None:
+        """Attach the :class:`~asyncio.Server` created by ``create_server()``."""
+        self.server = server
+
+    def register(self, protocol: WebSocketServerProtocol) -> None:
+        """Track a new connection."""
+        self.websockets.add(protocol)
+
+    def unregister(self, protocol: WebSocketServerProtocol) -> None:
+        """Stop tracking a connection."""
+        self.websockets.discard(protocol)
+
+    def is_serving(self) -> bool:
+        """Tell whether the server accepts new connections."""
+        return not self.closing
+
+    def close(self) -> None:
+        """Close the server.
+
+        This method closes the underlying :class:`~asyncio.Server`, rejects
+        new WebSocket connections with an HTTP 503 (service unavailable)
+        error (this happens when the server accepted the TCP connection but
+        didn't complete the opening handshake prior to closing) and closes
+        open WebSocket connections with close code 1001 (going away).
+
+        :meth:`close` is idempotent.
+        """
+        if self._close_task is None:
+            self.closing = True
+            self._close_task = asyncio.get_running_loop().create_task(self._close())
+
+    async def _close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        # Let connections accepted just before closing reach connection_made.
+        await asyncio.sleep(0)
+        for websocket in list(self.websockets):
+            websocket._server_shutdown()
+        close_tasks = [
+            asyncio.ensure_future(websocket.close(1001))
+            for websocket in list(self.websockets)
+            if websocket.state is State.OPEN
+        ]
+        if close_tasks:
+            await asyncio.wait(close_tasks)
+        handler_tasks = [websocket.handler_task for websocket in list(self.websockets)]
+        if handler_tasks:
+            await asyncio.wait(handler_tasks)
+        if self.server is not None:
+            await self.server.wait_closed()
+        self._get_closed_waiter().set_result(None)
+
+    def _get_closed_waiter(self) -> asyncio.Future[None]:
+        if self._closed_waiter is None:
+            self._closed_waiter = asyncio.get_running_loop().create_future()
+        return self._closed_waiter
+
+    async def wait_closed(self) -> None:
+        """Wait until the server is closed.
+
+        When :meth:`wait_closed` returns, all TCP connections are closed and
+        all connection handlers have returned.
+        """
+        await asyncio.shield(self._get_closed_waiter())
+
+    @property
+    def sockets(self) -> Optional[List[socket.socket]]:
+        """List of :class:`~socket.socket` objects the server is listening
+        to; ``None`` if the server is closed."""
+        if self.server is None or self.closing:
+            return None
+        return list(self.server.sockets)
+
+
+def _enable_permessage_deflate(
+    extensions: Optional[Sequence[ServerExtensionFactory]],
+) -> List[ServerExtensionFactory]:
+    # compression="deflate": add permessage-deflate with settings that keep
+    # memory per connection low (a 4 KiB window and memLevel 5 instead of
+    # zlib's 32 KiB and 8) unless the caller configured it already.
+    extensions = list(extensions or [])
+    if not any(factory.name == "permessage-deflate" for factory in extensions):
+        extensions.append(
+            ServerPerMessageDeflateFactory(
+                server_max_window_bits=12,
+                client_max_window_bits=12,
+                compress_settings={"memLevel": 5},
+            )
+        )
+    return extensions
+
+
+class Serve:
+    """Create, start, and return a WebSocket server on ``host`` and ``port``.
+
+    Whenever a client connects, the server accepts the connection, creates a
+    :class:`WebSocketServerProtocol`, performs the opening handshake, and
+    delegates to the connection handler, ``ws_handler``. Once the handler
+    completes, either normally or with an exception, the server performs the
+    closing handshake and closes the connection: with code 1000 after a
+    normal return, 1011 after an exception, which is logged with its
+    traceback on the ``websockets.server`` logger.
+
+    Awaiting :func:`serve` yields a :class:`WebSocketServer`, which provides
+    :meth:`~WebSocketServer.close` and :meth:`~WebSocketServer.wait_closed`.
+    When a server is closed, it closes all connections with close code 1001
+    (going away); connection handlers receive a
+    :exc:`~websockets.exceptions.ConnectionClosedOK` on their next
+    interaction with the connection. :func:`serve` can also be used as an
+    asynchronous context manager; the server is shut down when exiting the
+    context.
+
+    :func:`serve` wraps the event loop's
+    :meth:`~asyncio.loop.create_server`: ``host``, ``port`` and unrecognized
+    keyword arguments (``ssl``, ``sock``, ``reuse_port``, ``backlog``...) are
+    passed to it.
+
+    ``ws_handler`` is a coroutine accepting two arguments: a
+    :class:`WebSocketServerProtocol` and the request path.
+
+    ``create_protocol`` customizes the :class:`~asyncio.Protocol` that
+    manages the connection: a callable or class accepting the same arguments
+    as :class:`WebSocketServerProtocol` and returning an instance of
+    :class:`WebSocketServerProtocol` or a subclass. ``klass`` is a deprecated
+    alias.
+
+    ``ping_interval``, ``ping_timeout``, ``close_timeout``, ``max_size``,
+    ``max_queue``, ``read_limit`` and ``write_limit`` are described in
+    :class:`~websockets.protocol.WebSocketCommonProtocol`; ``timeout`` is a
+    deprecated alias of ``close_timeout``.
+
+    * ``compression`` is a shortcut to configure compression extensions; by
+      default it enables the "permessage-deflate" extension; set it to
+      ``None`` to disable compression;
+    * ``origins`` defines acceptable Origin HTTP headers; include ``None``
+      if the lack of an origin is acceptable;
+    * ``extensions`` is a list of supported extensions in order of
+      decreasing preference;
+    * ``subprotocols`` is a list of supported subprotocols in order of
+      decreasing preference;
+    * ``extra_headers`` sets additional HTTP response headers when the
+      handshake succeeds: a :class:`~websockets.http.Headers` instance, a
+      mapping, an iterable of ``(name, value)`` pairs, or a callable taking
+      the request path and headers and returning one of those;
+    * ``process_request`` intercepts the HTTP request, see
+      :meth:`WebSocketServerProtocol.process_request`;
+    * ``select_subprotocol`` customizes the selection of a subprotocol, see
+      :meth:`WebSocketServerProtocol.select_subprotocol`;
+    * ``open_timeout`` (an extension of the 8.1 API) is the time in seconds
+      for receiving the opening handshake request, 10 by default; ``None``
+      disables it.
+
+    Since there's no useful way to propagate exceptions triggered in
+    handlers, they're sent to the ``websockets.server`` logger instead.
+    """
+
+    def __init__(
+        self,
+        ws_handler: WSHandler,
+        host: Optional[Union[str, Sequence[str]]] = None,
+        port: Optional[int] = None,
+        *,
+        create_protocol: Optional[Callable[..., WebSocketServerProtocol]] = None,
+        ping_interval: Optional[float] = 20,
+        ping_timeout: Optional[float] = 20,
+        close_timeout: Optional[float] = 10,
+        max_size: Optional[int] = 2**20,
+        max_queue: Optional[int] = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        compression: Optional[str] = "deflate",
+        origins: Optional[Sequence[Optional[Origin]]] = None,
+        extensions: Optional[Sequence[ServerExtensionFactory]] = None,
+        subprotocols: Optional[Sequence[Subprotocol]] = None,
+        extra_headers: Optional[HeadersLikeOrCallable] = None,
+        process_request: Optional[Callable[[str, Headers], Any]] = None,
+        select_subprotocol: Optional[
+            Callable[
+                [Sequence[Subprotocol], Sequence[Subprotocol]], Optional[Subprotocol]
+            ]
+        ] = None,
+        **kwds: Any,
+    ) -> None:
+        timeout = kwds.pop("timeout", None)
+        if timeout is not None:
+            warnings.warn(
+                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
+            )
+            close_timeout = timeout
+        klass = kwds.pop("klass", None)
+        if klass is not None:
+            warnings.warn(
+                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
+            )
+            if create_protocol is None:
+                create_protocol = klass
+        if create_protocol is None:
+            create_protocol = WebSocketServerProtocol
+        if loop is not None:
+            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
+        legacy_recv = kwds.pop("legacy_recv", False)
+        open_timeout = kwds.pop("open_timeout", OPEN_TIMEOUT)
+
+        if compression == "deflate":
+            extensions = _enable_permessage_deflate(extensions)
+        elif compression is not None:
+            raise ValueError(f"unsupported compression: {compression}")
+
+        self.ws_server = WebSocketServer()
+        secure = kwds.get("ssl") is not None
+        factory_kwargs = dict(
+            host=host if isinstance(host, str) else None,
+            port=port,
+            secure=secure,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            read_limit=read_limit,
+            write_limit=write_limit,
+            origins=origins,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            extra_headers=extra_headers,
+            process_request=process_request,
+            select_subprotocol=select_subprotocol,
+            open_timeout=open_timeout,
+        )
+        if legacy_recv:
+            factory_kwargs["legacy_recv"] = legacy_recv
+        self._factory = functools.partial(
+            create_protocol, ws_handler, self.ws_server, **factory_kwargs
+        )
+        self._unix_path: Optional[str] = kwds.pop("path", None)
+        self._unix = kwds.pop("unix", False)
+        self._host = host
+        self._port = port
+        self._kwds = kwds
+
+    async def _create_server(self) -> WebSocketServer:
+        loop = asyncio.get_running_loop()
+        if self._unix:
+            server = await loop.create_unix_server(
+                self._factory, self._unix_path, **self._kwds
+            )
+        else:
+            server = await loop.create_server(
+                self._factory, self._host, self._port, **self._kwds
+            )
+        self.ws_server.wrap(server)
+        return self.ws_server
+
+    def __await__(self) -> Generator[Any, None, WebSocketServer]:
+        return self._create_server().__await__()
+
+    async def __aenter__(self) -> WebSocketServer:
+        return await self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.ws_server.close()
+        await self.ws_server.wait_closed()
+
+
+serve = Serve
+
+
+def unix_serve(
+    ws_handler: WSHandler, path: Optional[str] = None, **kwargs: Any
+) -> Serve:
+    """Similar to :func:`serve`, but for listening on Unix sockets.
+
+    This function calls the event loop's
+    :meth:`~asyncio.loop.create_unix_server` method. It is only available on
+    Unix. It's useful for deploying a server behind a reverse proxy such as
+    nginx.
+
+    :param path: file system path to the Unix socket
+    """
+    return Serve(ws_handler, path=path, unix=True, **kwargs)

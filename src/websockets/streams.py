@@ -1,0 +1,108 @@
+"""Buffer for the bytes of the opening handshake.
+
+During the opening handshake, :class:`~websockets.protocol.WebSocketCommonProtocol`
+feeds incoming bytes to a :class:`StreamBuffer`, from which
+:func:`~websockets.http.read_request` and :func:`~websockets.http.read_response`
+read lines. Once the connection is open, whatever follows the handshake is
+handed over to the frame parser with :meth:`StreamBuffer.take`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+__all__ = ["StreamBuffer"]
+
+
+class StreamBuffer:
+    """Minimal replacement for :class:`asyncio.StreamReader`.
+
+    :param limit: :meth:`readline` returns at most ``limit`` bytes, even when
+        no newline was found, so that callers can enforce line length limits
+        without buffering an unbounded amount of data
+    """
+
+    __slots__ = ["_buffer", "_eof", "_waiter", "limit"]
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._buffer = bytearray()
+        self._eof = False
+        self._waiter: Optional[asyncio.Future[None]] = None
+
+    def _wakeup(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def feed_data(self, data: bytes) -> None:
+        """Append bytes to the buffer."""
+        self._buffer += data
+        self._wakeup()
+
+    def feed_eof(self) -> None:
+        """Signal the end of the stream."""
+        self._eof = True
+        self._wakeup()
+
+    def at_eof(self) -> bool:
+        """Return ``True`` if the buffer is empty and the stream ended."""
+        return self._eof and not self._buffer
+
+    def buffered(self) -> int:
+        """Return the number of bytes waiting in the buffer."""
+        return len(self._buffer)
+
+    async def _wait(self) -> None:
+        assert self._waiter is None, "concurrent reads aren't supported"
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+    async def readline(self) -> bytes:
+        """Read a line ending with ``b"\\n"``.
+
+        Return fewer bytes, without a newline, at the end of the stream or
+        when the line is longer than ``limit``.
+        """
+        start = 0
+        while True:
+            pos = self._buffer.find(b"\n", start)
+            if pos >= 0:
+                end = pos + 1
+                break
+            if len(self._buffer) >= self.limit or self._eof:
+                end = len(self._buffer)
+                break
+            start = len(self._buffer)
+            await self._wait()
+        end = min(end, self.limit)
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return line
+
+    async def readexactly(self, n: int) -> bytes:
+        """Read exactly ``n`` bytes.
+
+        :raises asyncio.IncompleteReadError: if the stream ends first
+        """
+        while len(self._buffer) < n:
+            if self._eof:
+                partial = bytes(self._buffer)
+                self._buffer.clear()
+                raise asyncio.IncompleteReadError(partial, n)
+            await self._wait()
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return data
+
+    def take(self) -> bytes:
+        """Remove and return every buffered byte."""
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        return data
