@@ -69,7 +69,7 @@ def _apply_mask_py(data: BytesLike, mask: BytesLike) -> bytes:
     return (data_int ^ mask_int).to_bytes(length, "little")
 
 
-def _unmask_slice_py(buffer: bytes, key_pos: int, end: int) -> bytes:
+def _unmask_slice_py(buffer: BytesLike, key_pos: int, end: int) -> bytes:
     """Unmask the payload of a frame that lies in a receive buffer.
 
     The masking key is ``buffer[key_pos:key_pos + 4]``; the masked payload
@@ -96,9 +96,14 @@ def _unmask_join_py(chunks: Sequence[BytesLike], mask: BytesLike) -> bytes:
     :param chunks: consecutive pieces of the payload
     :param mask: 4-byte masking key
     :raises ValueError: if ``mask`` isn't 4 bytes long
+    :raises TypeError: if a chunk or ``mask`` isn't bytes-like
 
     """
-    return _apply_mask_py(b"".join(chunks), mask)
+    try:
+        joined = b"".join(chunks)
+    except TypeError:  # non-contiguous memoryview or not bytes-like
+        joined = b"".join([_as_bytes(chunk) for chunk in chunks])
+    return _apply_mask_py(joined, mask)
 
 
 def generate_mask() -> bytes:

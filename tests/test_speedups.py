@@ -1,0 +1,211 @@
+"""Tests for websockets.speedups: the C masking accelerator.
+
+Every function is checked against its pure-Python twin in websockets.utils.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+from typing import List, Union
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from websockets.utils import _apply_mask_py, _unmask_join_py, _unmask_slice_py
+
+speedups = pytest.importorskip("websockets.speedups")
+
+MASK = b"\x37\xfa\x21\x3d"
+
+
+class TestApplyMask:
+    @pytest.mark.parametrize("length", range(65))
+    @pytest.mark.parametrize("offset", [0, 1, 3])
+    def test_every_small_length(self, length: int, offset: int) -> None:
+        # Unaligned starts exercise the unaligned loads of the word loops.
+        raw = os.urandom(length + offset)
+        data = memoryview(raw)[offset:]
+        result = speedups.apply_mask(data, MASK)
+        assert type(result) is bytes
+        assert result == _apply_mask_py(data, MASK)
+
+    def test_one_mebibyte(self) -> None:
+        data = os.urandom(1 << 20)
+        mask = os.urandom(4)
+        result = speedups.apply_mask(data, mask)
+        assert result == _apply_mask_py(data, mask)
+        assert speedups.apply_mask(result, mask) == data
+
+    @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+    def test_bytes_like(self, kind: type) -> None:
+        data = os.urandom(37)
+        expected = _apply_mask_py(data, MASK)
+        assert speedups.apply_mask(kind(data), kind(MASK)) == expected
+
+    def test_keyword_arguments(self) -> None:
+        assert speedups.apply_mask(data=b"Hello", mask=MASK) == (
+            bytes.fromhex("7f9f4d5158")
+        )
+
+    @pytest.mark.parametrize("step", [2, 3, 5, -1])
+    def test_non_contiguous_memoryview(self, step: int) -> None:
+        raw = os.urandom(333)
+        view = memoryview(raw)[::step]
+        assert not view.c_contiguous or step == -1
+        assert speedups.apply_mask(view, MASK) == _apply_mask_py(view, MASK)
+
+    def test_non_contiguous_mask(self) -> None:
+        mask = memoryview(b"a1b2c3d4")[::2]
+        data = os.urandom(10)
+        assert speedups.apply_mask(data, mask) == _apply_mask_py(data, mask)
+
+    def test_multi_byte_format_memoryview(self) -> None:
+        data = memoryview(array.array("d", [1.5, -2.0, 3.25]))
+        assert speedups.apply_mask(data, MASK) == _apply_mask_py(data, MASK)
+        fortran = memoryview(bytes(range(12))).cast("B", (3, 4))
+        assert speedups.apply_mask(fortran, MASK) == _apply_mask_py(fortran, MASK)
+
+    @pytest.mark.parametrize("mask", [b"", b"123", b"12345"])
+    def test_mask_of_wrong_length(self, mask: bytes) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            speedups.apply_mask(b"abcd", mask)
+
+    def test_not_bytes_like(self) -> None:
+        with pytest.raises(TypeError):
+            speedups.apply_mask("abcd", MASK)
+        with pytest.raises(TypeError):
+            speedups.apply_mask(b"abcd", "1234")
+        with pytest.raises(TypeError):
+            speedups.apply_mask(b"abcd")
+
+    @given(st.binary(max_size=200), st.binary(min_size=4, max_size=4))
+    def test_matches_pure_python(self, data: bytes, mask: bytes) -> None:
+        assert speedups.apply_mask(data, mask) == _apply_mask_py(data, mask)
+
+    @given(
+        st.binary(max_size=200),
+        st.integers(min_value=-4, max_value=4).filter(bool),
+        st.binary(min_size=4, max_size=4),
+    )
+    def test_matches_pure_python_strided(
+        self, raw: bytes, step: int, mask: bytes
+    ) -> None:
+        view = memoryview(raw)[::step]
+        assert speedups.apply_mask(view, mask) == _apply_mask_py(view, mask)
+
+
+class TestUnmaskSlice:
+    @pytest.mark.parametrize("length", range(65))
+    def test_every_small_length(self, length: int) -> None:
+        buffer = os.urandom(length + 20)
+        for key_pos in (0, 3, 7):
+            end = key_pos + 4 + length
+            expected = _unmask_slice_py(buffer, key_pos, end)
+            assert speedups.unmask_slice(buffer, key_pos, end) == expected
+
+    def test_one_mebibyte(self) -> None:
+        buffer = os.urandom((1 << 20) + 10)
+        assert speedups.unmask_slice(buffer, 3, len(buffer)) == (
+            _unmask_slice_py(buffer, 3, len(buffer))
+        )
+
+    def test_bytearray(self) -> None:
+        buffer = bytearray(os.urandom(30))
+        assert speedups.unmask_slice(buffer, 1, 25) == (_unmask_slice_py(buffer, 1, 25))
+
+    @pytest.mark.parametrize(
+        ("key_pos", "end"), [(-1, 5), (0, 3), (2, 5), (10, 9), (0, 19), (16, 20)]
+    )
+    def test_invalid_positions(self, key_pos: int, end: int) -> None:
+        with pytest.raises(ValueError, match="invalid positions"):
+            speedups.unmask_slice(bytes(18), key_pos, end)
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError, match="exactly 3 arguments"):
+            speedups.unmask_slice(b"abcdef", 0)
+        with pytest.raises(TypeError):
+            speedups.unmask_slice(b"abcdef", "0", 6)
+        with pytest.raises(TypeError):
+            speedups.unmask_slice(b"abcdef", 0, None)
+        with pytest.raises(OverflowError):
+            speedups.unmask_slice(b"abcdef", 1 << 70, 6)
+        with pytest.raises(OverflowError):
+            speedups.unmask_slice(b"abcdef", 0, 1 << 70)
+        with pytest.raises(TypeError):
+            speedups.unmask_slice("abcdef", 0, 6)
+
+    @given(st.binary(max_size=100), st.data())
+    def test_matches_pure_python(self, buffer: bytes, data: st.DataObject) -> None:
+        key_pos = data.draw(st.integers(min_value=-2, max_value=len(buffer) + 2))
+        end = data.draw(st.integers(min_value=-2, max_value=len(buffer) + 2))
+        try:
+            expected = _unmask_slice_py(buffer, key_pos, end)
+        except ValueError:
+            with pytest.raises(ValueError):
+                speedups.unmask_slice(buffer, key_pos, end)
+        else:
+            assert speedups.unmask_slice(buffer, key_pos, end) == expected
+
+
+Chunk = Union[bytes, bytearray, memoryview]
+
+
+class TestUnmaskJoin:
+    def test_chunks_of_every_phase(self) -> None:
+        data = os.urandom(300)
+        expected = _apply_mask_py(data, MASK)
+        for first in range(9):
+            for second in range(9):
+                chunks = [data[:first], data[first : first + second]]
+                chunks.append(data[first + second :])
+                assert speedups.unmask_join(chunks, MASK) == expected
+
+    def test_one_mebibyte_in_64_kib_chunks(self) -> None:
+        data = os.urandom(1 << 20)
+        chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+        assert speedups.unmask_join(chunks, MASK) == _apply_mask_py(data, MASK)
+
+    def test_bytes_like_chunks(self) -> None:
+        raw = os.urandom(100)
+        chunks: List[Chunk] = [
+            raw[:10],
+            bytearray(raw[10:20]),
+            memoryview(raw)[20:30],
+            memoryview(raw)[30:60:2],
+        ]
+        assert speedups.unmask_join(chunks, MASK) == _unmask_join_py(chunks, MASK)
+        assert speedups.unmask_join(tuple(chunks), MASK) == (
+            _unmask_join_py(chunks, MASK)
+        )
+
+    def test_empty(self) -> None:
+        assert speedups.unmask_join([], MASK) == b""
+        assert speedups.unmask_join([b"", b""], MASK) == b""
+
+    def test_keyword_arguments(self) -> None:
+        assert speedups.unmask_join(chunks=[b"He", b"llo"], mask=MASK) == (
+            bytes.fromhex("7f9f4d5158")
+        )
+
+    @pytest.mark.parametrize("mask", [b"", b"123", b"12345"])
+    def test_mask_of_wrong_length(self, mask: bytes) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            speedups.unmask_join([b"abcd"], mask)
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError):
+            speedups.unmask_join([b"ab"], "1234")
+        with pytest.raises(TypeError, match="chunks must be a sequence"):
+            speedups.unmask_join(42, MASK)
+        with pytest.raises(TypeError):
+            speedups.unmask_join([b"ab", "cd"], MASK)
+        with pytest.raises(TypeError):
+            speedups.unmask_join([b"ab"])
+
+    @given(
+        st.lists(st.binary(max_size=40), max_size=8), st.binary(min_size=4, max_size=4)
+    )
+    def test_matches_pure_python(self, chunks: List[bytes], mask: bytes) -> None:
+        assert speedups.unmask_join(chunks, mask) == _unmask_join_py(chunks, mask)

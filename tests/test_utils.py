@@ -1,0 +1,158 @@
+"""Tests for websockets.utils: masking in pure Python (RFC 6455, 5.3)."""
+
+from __future__ import annotations
+
+import array
+import importlib
+import sys
+from typing import List
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from websockets import utils
+from websockets.utils import (
+    BytesLike,
+    _apply_mask_py,
+    _unmask_join_py,
+    _unmask_slice_py,
+    generate_mask,
+)
+
+
+def reference_mask(data: bytes, mask: bytes) -> bytes:
+    """The definition of RFC 6455, section 5.3, one byte at a time."""
+    return bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+class TestApplyMaskPy:
+    def test_rfc_6455_example(self) -> None:
+        # RFC 6455, section 5.7: "Hello" masked with 37 fa 21 3d.
+        mask = bytes.fromhex("37fa213d")
+        assert _apply_mask_py(b"Hello", mask) == bytes.fromhex("7f9f4d5158")
+        assert _apply_mask_py(bytes.fromhex("7f9f4d5158"), mask) == b"Hello"
+
+    @pytest.mark.parametrize("length", range(65))
+    def test_every_small_length(self, length: int) -> None:
+        data = bytes(range(100, 100 + length))
+        mask = b"\x01\x80\xfe\x37"
+        result = _apply_mask_py(data, mask)
+        assert type(result) is bytes
+        assert result == reference_mask(data, mask)
+
+    def test_leading_zero_bytes_are_kept(self) -> None:
+        # The XOR can produce zero bytes at either end: the length is kept.
+        mask = b"\xaa\xbb\xcc\xdd"
+        assert _apply_mask_py(mask * 3, mask) == bytes(12)
+        assert _apply_mask_py(bytes(7), bytes(4)) == bytes(7)
+
+    @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+    def test_bytes_like_data_and_mask(self, kind: type) -> None:
+        data, mask = b"abcdefghij", b"1234"
+        expected = reference_mask(data, mask)
+        assert _apply_mask_py(kind(data), kind(mask)) == expected
+
+    def test_non_contiguous_memoryview(self) -> None:
+        raw = bytes(range(200))
+        view = memoryview(raw)[1::3]
+        assert not view.c_contiguous
+        mask = b"\x10\x20\x30\x40"
+        assert _apply_mask_py(view, mask) == reference_mask(raw[1::3], mask)
+
+    def test_multi_byte_format_memoryview(self) -> None:
+        # len() of such a view counts items, not bytes.
+        data = array.array("i", [1, 2, 3, -1])
+        mask = b"\x00\xff\x00\xff"
+        expected = reference_mask(data.tobytes(), mask)
+        assert _apply_mask_py(memoryview(data), mask) == expected
+
+    @pytest.mark.parametrize("mask", [b"", b"123", b"12345"])
+    def test_mask_of_wrong_length(self, mask: bytes) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            _apply_mask_py(b"abcd", mask)
+
+    def test_not_bytes_like(self) -> None:
+        with pytest.raises(TypeError):
+            _apply_mask_py("abcd", b"1234")  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            _apply_mask_py(b"abcd", "1234")  # type: ignore[arg-type]
+
+    @given(st.binary(max_size=300), st.binary(min_size=4, max_size=4))
+    def test_matches_definition(self, data: bytes, mask: bytes) -> None:
+        assert _apply_mask_py(data, mask) == reference_mask(data, mask)
+        assert _apply_mask_py(_apply_mask_py(data, mask), mask) == data
+
+
+class TestUnmaskHelpersPy:
+    def test_unmask_slice(self) -> None:
+        mask = bytes.fromhex("37fa213d")
+        buffer = b"\x81\x85" + mask + bytes.fromhex("7f9f4d5158") + b"trailer"
+        assert _unmask_slice_py(buffer, 2, 11) == b"Hello"
+        assert _unmask_slice_py(bytearray(buffer), 2, 11) == b"Hello"
+        assert _unmask_slice_py(buffer, 2, 6) == b""
+
+    @pytest.mark.parametrize(
+        ("key_pos", "end"), [(-1, 5), (0, 3), (2, 5), (10, 9), (0, 19), (16, 20)]
+    )
+    def test_unmask_slice_invalid_positions(self, key_pos: int, end: int) -> None:
+        with pytest.raises(ValueError, match="invalid positions"):
+            _unmask_slice_py(bytes(18), key_pos, end)
+
+    def test_unmask_join(self) -> None:
+        mask = b"\x01\x02\x03\x04"
+        data = bytes(range(50))
+        chunks: List[BytesLike] = [
+            data[:3],
+            memoryview(data)[3:10],
+            bytearray(data[10:40]),
+            memoryview(data)[40:50:2],
+            b"",
+        ]
+        expected = reference_mask(data[:40] + data[40:50:2], mask)
+        assert _unmask_join_py(chunks, mask) == expected
+        assert _unmask_join_py([], mask) == b""
+
+    def test_unmask_join_not_bytes_like(self) -> None:
+        with pytest.raises(TypeError):
+            _unmask_join_py([b"ab", "cd"], b"1234")  # type: ignore[list-item]
+
+    def test_unmask_join_mask_of_wrong_length(self) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            _unmask_join_py([b"ab"], b"12")
+
+
+class TestGenerateMask:
+    def test_four_random_bytes(self) -> None:
+        masks = {generate_mask() for _ in range(20)}
+        assert all(type(mask) is bytes and len(mask) == 4 for mask in masks)
+        # 20 draws of 32 random bits: a collision means a broken generator.
+        assert len(masks) == 20
+
+
+class TestFallback:
+    def test_pure_python_when_speedups_is_missing(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Setting the module to None in sys.modules makes its import fail.
+        monkeypatch.setitem(sys.modules, "websockets.speedups", None)
+        try:
+            importlib.reload(utils)
+            assert utils.apply_mask.__module__ == "websockets.utils"
+            assert utils.unmask_slice.__module__ == "websockets.utils"
+            assert utils.unmask_join.__module__ == "websockets.utils"
+            assert utils.apply_mask(b"Hello", bytes.fromhex("37fa213d")) == (
+                bytes.fromhex("7f9f4d5158")
+            )
+        finally:
+            monkeypatch.undo()
+            importlib.reload(utils)
+
+    def test_accelerator_when_available(self) -> None:
+        try:
+            from websockets import speedups
+        except ImportError:  # pragma: no cover
+            pytest.skip("websockets.speedups isn't built")
+        assert utils.apply_mask is speedups.apply_mask
+        assert utils.unmask_slice is speedups.unmask_slice
+        assert utils.unmask_join is speedups.unmask_join
