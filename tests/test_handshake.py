@@ -431,3 +431,25 @@ def test_check_arbitrary_headers(items: List[Tuple[str, str]]) -> None:
         check_response(headers, KEY)
     except InvalidHeader:
         pass
+
+
+extra_headers = st.lists(
+    st.tuples(
+        st.sampled_from(["Host", "Origin", "User-Agent", "Sec-WebSocket-Protocol"]),
+        st.text(max_size=10),
+    ),
+    max_size=5,
+)
+
+
+@given(extra_headers, extra_headers)
+def test_build_check_round_trip(
+    request_items: List[Tuple[str, str]], response_items: List[Tuple[str, str]]
+) -> None:
+    # Other headers don't interfere with the handshake.
+    request_headers = Headers(request_items)
+    client_key = build_request(request_headers)
+    assert check_request(request_headers) == client_key
+    response_headers = Headers(response_items)
+    build_response(response_headers, client_key)
+    check_response(response_headers, client_key)

@@ -105,6 +105,7 @@ INVALID_URIS = [
     ("ws://user:pass%4@localhost/", "invalid user info"),
     ("ws://user:pass%zz@localhost/", "invalid user info"),
     ("ws://user:%FF@localhost/", "user info isn't valid UTF-8"),
+    ("ws://user:\udc80@localhost/", "invalid user info"),
     ("ws://xn--a.de/\udc80", "invalid characters in resource name"),
     ("ws://a..b\u00e9/", "invalid internationalized host"),
     ("ws://\u00e9" + "a" * 64 + "/", "invalid internationalized host"),

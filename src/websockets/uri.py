@@ -57,9 +57,11 @@ SUB_DELIMS = "!$&'()*+,;="
 _reg_name_re = re.compile(f"[{UNRESERVED}{re.escape(SUB_DELIMS)}]+")
 
 # RFC 3986, section 3.2.1: userinfo = *( unreserved / pct-encoded
-# / sub-delims / ":" ). Non-ASCII characters are accepted, as in IRIs.
+# / sub-delims / ":" ). Non-ASCII characters are accepted, as in IRIs,
+# except lone surrogates, which cannot be encoded.
 _userinfo_re = re.compile(
-    f"(?:[{UNRESERVED}{re.escape(SUB_DELIMS)}:\\u0080-\\U0010ffff]|%[0-9A-Fa-f]{{2}})*"
+    f"(?:[{UNRESERVED}{re.escape(SUB_DELIMS)}:"
+    "\\u0080-\\ud7ff\\ue000-\\U0010ffff]|%[0-9A-Fa-f]{2})*"
 )
 
 # RFC 3986, section 3.2.3: port = *DIGIT
