@@ -64,6 +64,7 @@ from .framing import (
     prepare_data,
     serialize_close,
 )
+from .http import MAX_LINE
 from .streams import StreamBuffer
 from .typing import Data, Subprotocol
 
@@ -239,7 +240,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         self.transport: asyncio.Transport
         # Bytes of the opening handshake.
-        self.reader = StreamBuffer(limit=read_limit)
+        # Bytes of the opening handshake. Lines may be up to MAX_LINE bytes,
+        # so that an overlong line is reported as such, whatever read_limit.
+        self.reader = StreamBuffer(limit=max(read_limit, MAX_LINE + 1))
         # Frames of the data transfer phase; created by connection_open().
         self._parser: Optional[FrameParser] = None
 
