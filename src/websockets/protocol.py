@@ -239,7 +239,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self.close_reason: str = ""
 
         self.transport: asyncio.Transport
-        # Bytes of the opening handshake.
         # Bytes of the opening handshake. Lines may be up to MAX_LINE bytes,
         # so that an overlong line is reported as such, whatever read_limit.
         self.reader = StreamBuffer(limit=max(read_limit, MAX_LINE + 1))
