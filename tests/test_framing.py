@@ -48,10 +48,16 @@ def masking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if request.param == "c":
         speedups = pytest.importorskip("websockets.speedups")
         monkeypatch.setattr(framing, "apply_mask", speedups.apply_mask)
+        monkeypatch.setattr(
+            framing, "apply_mask_prefixed", speedups.apply_mask_prefixed
+        )
         monkeypatch.setattr(framing, "unmask_slice", speedups.unmask_slice)
         monkeypatch.setattr(framing, "unmask_join", speedups.unmask_join)
     else:
         monkeypatch.setattr(framing, "apply_mask", utils._apply_mask_py)
+        monkeypatch.setattr(
+            framing, "apply_mask_prefixed", utils._apply_mask_prefixed_py
+        )
         monkeypatch.setattr(framing, "unmask_slice", utils._unmask_slice_py)
         monkeypatch.setattr(framing, "unmask_join", utils._unmask_join_py)
     return str(request.param)

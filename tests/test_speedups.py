@@ -13,7 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets.utils import _apply_mask_py, _unmask_join_py, _unmask_slice_py
+from websockets.utils import (
+    _apply_mask_prefixed_py,
+    _apply_mask_py,
+    _unmask_join_py,
+    _unmask_slice_py,
+)
 
 speedups = pytest.importorskip("websockets.speedups")
 
@@ -94,6 +99,54 @@ class TestApplyMask:
     ) -> None:
         view = memoryview(raw)[::step]
         assert speedups.apply_mask(view, mask) == _apply_mask_py(view, mask)
+
+
+class TestApplyMaskPrefixed:
+    @pytest.mark.parametrize("length", range(65))
+    def test_every_small_length(self, length: int) -> None:
+        prefix = os.urandom(length % 15)
+        data = os.urandom(length)
+        result = speedups.apply_mask_prefixed(prefix, data, MASK)
+        assert type(result) is bytes
+        assert result == _apply_mask_prefixed_py(prefix, data, MASK)
+
+    def test_one_mebibyte(self) -> None:
+        data = os.urandom(1 << 20)
+        assert speedups.apply_mask_prefixed(b"head", data, MASK) == (
+            _apply_mask_prefixed_py(b"head", data, MASK)
+        )
+
+    def test_bytes_like(self) -> None:
+        prefix, data = memoryview(b"xxhead")[::2], memoryview(os.urandom(99))[::3]
+        mask = bytearray(MASK)
+        assert speedups.apply_mask_prefixed(prefix, data, mask) == (
+            _apply_mask_prefixed_py(prefix, data, mask)
+        )
+
+    @pytest.mark.parametrize("mask", [b"", b"123", b"12345"])
+    def test_mask_of_wrong_length(self, mask: bytes) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            speedups.apply_mask_prefixed(b"", b"abcd", mask)
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError, match="exactly 3 arguments"):
+            speedups.apply_mask_prefixed(b"", b"abcd")
+        with pytest.raises(TypeError):
+            speedups.apply_mask_prefixed("", b"abcd", MASK)
+        with pytest.raises(TypeError):
+            speedups.apply_mask_prefixed(b"", "abcd", MASK)
+        with pytest.raises(TypeError):
+            speedups.apply_mask_prefixed(b"", b"abcd", "1234")
+
+    @given(
+        st.binary(max_size=20),
+        st.binary(max_size=200),
+        st.binary(min_size=4, max_size=4),
+    )
+    def test_matches_pure_python(self, prefix: bytes, data: bytes, mask: bytes) -> None:
+        assert speedups.apply_mask_prefixed(prefix, data, mask) == (
+            _apply_mask_prefixed_py(prefix, data, mask)
+        )
 
 
 class TestUnmaskSlice:

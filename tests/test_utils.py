@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import importlib
+import os
 import sys
 from typing import List
 
@@ -14,11 +15,14 @@ from hypothesis import strategies as st
 from websockets import utils
 from websockets.utils import (
     BytesLike,
+    _apply_mask_prefixed_py,
     _apply_mask_py,
     _unmask_join_py,
     _unmask_slice_py,
     generate_mask,
 )
+
+MASK = bytes.fromhex("37fa213d")
 
 
 def reference_mask(data: bytes, mask: bytes) -> bytes:
@@ -84,6 +88,25 @@ class TestApplyMaskPy:
         assert _apply_mask_py(_apply_mask_py(data, mask), mask) == data
 
 
+class TestApplyMaskPrefixedPy:
+    def test_prefix_then_masked_data(self) -> None:
+        result = _apply_mask_prefixed_py(b"\x81\x85" + MASK, b"Hello", MASK)
+        assert result == bytes.fromhex("818537fa213d7f9f4d5158")
+        assert type(result) is bytes
+
+    def test_bytes_like(self) -> None:
+        result = _apply_mask_prefixed_py(
+            memoryview(b"xxhead")[::2], bytearray(b"Hello"), memoryview(MASK)
+        )
+        assert result == b"xha" + bytes.fromhex("7f9f4d5158")
+
+    def test_errors(self) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            _apply_mask_prefixed_py(b"", b"abcd", b"123")
+        with pytest.raises(TypeError):
+            _apply_mask_prefixed_py("head", b"abcd", MASK)  # type: ignore[arg-type]
+
+
 class TestUnmaskHelpersPy:
     def test_unmask_slice(self) -> None:
         mask = bytes.fromhex("37fa213d")
@@ -124,10 +147,44 @@ class TestUnmaskHelpersPy:
 
 class TestGenerateMask:
     def test_four_random_bytes(self) -> None:
-        masks = {generate_mask() for _ in range(20)}
+        # Several batches of keys from the OS.
+        masks = [generate_mask() for _ in range(1000)]
         assert all(type(mask) is bytes and len(mask) == 4 for mask in masks)
-        # 20 draws of 32 random bits: a collision means a broken generator.
-        assert len(masks) == 20
+        # 1000 draws of 32 random bits collide with probability ~1e-4.
+        assert len(set(masks)) >= 999
+
+    def test_batches_from_os_urandom(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        calls: List[int] = []
+
+        def urandom(n: int) -> bytes:
+            calls.append(n)
+            return b"".join(i.to_bytes(4, "big") for i in range(n // 4))
+
+        monkeypatch.setattr(os, "urandom", urandom)
+        monkeypatch.setattr(utils, "_mask_pool", [])
+        masks = [utils.generate_mask() for _ in range(513)]
+        assert calls == [1024, 1024, 1024]
+        assert masks[0] == bytes(4)
+        # Every key of a batch is used once.
+        assert len(set(masks[:256])) == 256
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+    def test_fork_gets_fresh_keys(self) -> None:
+        generate_mask()  # fill the pool
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (child process)
+            try:
+                os.write(write_fd, b"".join(generate_mask() for _ in range(8)))
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as reader:
+            child = reader.read()
+        os.waitpid(pid, 0)
+        parent = b"".join(generate_mask() for _ in range(8))
+        assert len(child) == 32
+        assert child != parent
 
 
 class TestFallback:
@@ -139,6 +196,7 @@ class TestFallback:
         try:
             importlib.reload(utils)
             assert utils.apply_mask.__module__ == "websockets.utils"
+            assert utils.apply_mask_prefixed.__module__ == "websockets.utils"
             assert utils.unmask_slice.__module__ == "websockets.utils"
             assert utils.unmask_join.__module__ == "websockets.utils"
             assert utils.apply_mask(b"Hello", bytes.fromhex("37fa213d")) == (
@@ -154,5 +212,6 @@ class TestFallback:
         except ImportError:  # pragma: no cover
             pytest.skip("websockets.speedups isn't built")
         assert utils.apply_mask is speedups.apply_mask
+        assert utils.apply_mask_prefixed is speedups.apply_mask_prefixed
         assert utils.unmask_slice is speedups.unmask_slice
         assert utils.unmask_join is speedups.unmask_join

@@ -32,7 +32,13 @@ from typing import (
 )
 
 from .exceptions import PayloadTooBig, ProtocolError
-from .utils import apply_mask, generate_mask, unmask_join, unmask_slice
+from .utils import (
+    apply_mask,
+    apply_mask_prefixed,
+    generate_mask,
+    unmask_join,
+    unmask_slice,
+)
 
 if TYPE_CHECKING:
     from .extensions.base import Extension
@@ -239,7 +245,7 @@ class Frame(NamedTuple):
 
         if mask:
             key = generate_mask()
-            return b"".join((header, key, apply_mask(data, key)))
+            return apply_mask_prefixed(header + key, data, key)
         return b"".join((header, data))
 
     def check(self) -> None:
@@ -307,12 +313,12 @@ def decode_header(
 
     # RFC 6455, section 5.1: clients mask frames, servers don't; a server
     # must close the connection when it receives an unmasked frame and a
-    # client when it receives a masked one.
-    if (b1 & 0x80 != 0) is not mask:
+    # client when it receives a masked one. b1 < 256: MASK is b1 > 127.
+    if (b1 > 127) is not mask:
         raise ProtocolError("incorrect masking")
 
     opcode = b0 & 0x0F
-    if opcode > OP_BINARY:
+    if opcode > 2:  # not OP_CONT, OP_TEXT or OP_BINARY
         # RFC 6455, section 5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved.
         if opcode not in CTRL_OPCODES:
             raise ProtocolError(f"invalid opcode: {opcode}")
@@ -384,6 +390,16 @@ class FrameParser:
         Extensions applied to incoming frames; set after the handshake.
 
     """
+
+    __slots__ = (
+        "_buffer",
+        "_chunks",
+        "_pending",
+        "_pos",
+        "extensions",
+        "mask",
+        "max_size",
+    )
 
     def __init__(
         self,
@@ -459,14 +475,22 @@ class FrameParser:
                 buffer, pos, end, self.mask, self.max_size
             )
             stop = pos + header_size + length
-            # Fast path: the whole frame is in the current buffer.
+            # Fast path: the whole frame is in the current buffer. The
+            # payload is copied once, by unmasking or by slicing.
             if length >= 0 and stop <= end:
                 self._pos = stop
                 if self.mask:
                     data = unmask_slice(buffer, stop - length - 4, stop)
                 else:
                     data = buffer[stop - length : stop]
-                return self._make_frame(buffer[pos], data)
+                b0 = buffer[pos]
+                if b0 & 0x70 or self.extensions:
+                    return self._make_frame(b0, data)
+                # Without extensions nor reserved bits, decode_header() made
+                # all the checks of Frame.check(). b0 < 256: FIN is b0 > 127.
+                return _tuple_new(
+                    Frame, (b0 > 127, b0 & 0x0F, data, False, False, False)
+                )
         return self._next_frame_slow()
 
     def _make_frame(self, b0: int, data: bytes) -> Frame:
