@@ -63,6 +63,29 @@ BROWSER_HINT = (
 )
 
 
+class OpenTimeout(InvalidMessage):
+    """The client didn't send a complete request within ``open_timeout``.
+
+    Private: it selects the 408 status of the error response.
+    """
+
+
+def _failure_body(message: str, hint: str = "") -> bytes:
+    """Build the text/plain body of an error response.
+
+    ``message`` may quote bytes sent by the client: escape anything but
+    printable ASCII so that the body stays plain, readable text.
+    """
+    safe = "".join(
+        char if " " <= char <= "~" else char.encode("unicode_escape").decode()
+        for char in message
+    )
+    text = f"Failed to open a WebSocket connection: {safe}.\n"
+    if hint:
+        text += f"\n{hint}"
+    return text.encode()
+
+
 class WebSocketServerProtocol(WebSocketCommonProtocol):
     """:class:`~asyncio.Protocol` subclass implementing a WebSocket server.
 
@@ -191,7 +214,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         try:
             return await asyncio.wait_for(coro, self.open_timeout)
         except asyncio.TimeoutError:
-            raise InvalidMessage("timed out during the opening handshake") from None
+            raise OpenTimeout("timed out during the opening handshake") from None
 
     def _reject(self, exc: Exception) -> None:
         """Answer a failed opening handshake with an HTTP error response."""
@@ -205,21 +228,30 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         elif not self.ws_server.is_serving():
             status, headers = http.HTTPStatus.SERVICE_UNAVAILABLE, Headers()
             body = b"Server is shutting down.\n"
+        elif isinstance(exc, OpenTimeout):
+            status, headers = http.HTTPStatus.REQUEST_TIMEOUT, Headers()
+            body = _failure_body(str(exc))
         elif isinstance(exc, InvalidOrigin):
             status, headers = http.HTTPStatus.FORBIDDEN, Headers()
-            body = f"Failed to open a WebSocket connection: {exc}.\n".encode()
+            body = _failure_body(str(exc))
         elif isinstance(exc, InvalidUpgrade):
             status = http.HTTPStatus.UPGRADE_REQUIRED
             headers = Headers([("Upgrade", "websocket")])
-            body = (
-                f"Failed to open a WebSocket connection: {exc}.\n\n{BROWSER_HINT}"
-            ).encode()
+            body = _failure_body(str(exc), BROWSER_HINT)
+        elif isinstance(exc, InvalidHeader) and exc.name == "Sec-WebSocket-Version":
+            # RFC 6455 4.2.2: answer an unsupported version with the versions
+            # the server supports; RFC 7231 6.5.15: a 426 carries Upgrade.
+            status = http.HTTPStatus.UPGRADE_REQUIRED
+            headers = Headers(
+                [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")]
+            )
+            body = _failure_body(str(exc))
         elif isinstance(exc, InvalidHandshake):
             status, headers = http.HTTPStatus.BAD_REQUEST, Headers()
             message = str(exc)
             if exc.__cause__ is not None:
                 message += f": {exc.__cause__}"
-            body = f"Failed to open a WebSocket connection: {message}.\n".encode()
+            body = _failure_body(message)
         else:
             logger.error("Error in opening handshake", exc_info=exc)
             status, headers = http.HTTPStatus.INTERNAL_SERVER_ERROR, Headers()
