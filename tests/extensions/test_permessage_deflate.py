@@ -1062,23 +1062,34 @@ def test_max_size_zero() -> None:
         receiver.decode(frame, max_size=0)
 
 
-def test_max_size_reached_by_the_tail() -> None:
+@pytest.mark.parametrize("prefix_size", [0, 10_000])
+def test_max_size_reached_by_the_tail(prefix_size: int) -> None:
     """Output that zlib produces only once the empty block is appended.
 
-    These payloads were crafted: the last symbol of each one is completed by
-    the bits of 0x00 0x00 0xff 0xff (RFC 7692, section 7.2.2).
+    The payloads end with crafted data: their last symbol is completed by the
+    bits of 0x00 0x00 0xff 0xff (RFC 7692, section 7.2.2). A prefix makes the
+    payload large enough for the decoder to feed the empty block separately.
     """
-    one_more = Frame(True, OP_BINARY, bytes.fromhex("f248cdc9c90728"), rsv1=True)
-    many_more = Frame(True, OP_BINARY, bytes.fromhex("f248cdc9c90768"), rsv1=True)
-    assert zlib.decompressobj(wbits=-15).decompress(one_more.data) == b"Hello"
+    prefix = random.Random(9).randbytes(prefix_size)
+    compressor = zlib.compressobj(wbits=-15)
+    compressed = compressor.compress(prefix) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    one_more = Frame(
+        True, OP_BINARY, compressed + bytes.fromhex("f248cdc9c90728"), True
+    )
+    many_more = Frame(
+        True, OP_BINARY, compressed + bytes.fromhex("f248cdc9c90768"), True
+    )
+    assert zlib.decompressobj(wbits=-15).decompress(one_more.data) == prefix + b"Hello"
     _, receiver = pair()
-    assert receiver.decode(one_more, max_size=6).data == b"HelloP"
+    assert (
+        receiver.decode(one_more, max_size=prefix_size + 6).data == prefix + b"HelloP"
+    )
     _, receiver = pair()
-    assert receiver.decode(one_more).data == b"HelloP"
+    assert receiver.decode(one_more).data == prefix + b"HelloP"
     for frame, max_size in ((one_more, 5), (many_more, 5), (many_more, 10)):
         _, receiver = pair()
         with pytest.raises(PayloadTooBig):
-            receiver.decode(frame, max_size=max_size)
+            receiver.decode(frame, max_size=prefix_size + max_size)
         assert receiver._decoder is None
 
 
@@ -1199,8 +1210,9 @@ def test_round_trip_arbitrary_messages(
     for data, cuts in msgs:
         frames = fragment(OP_BINARY, data, cuts)
         assert send(sender, receiver, frames, max_size=len(data)) == data
-        if data:
-            frames = fragment(OP_BINARY, data, cuts)
-            with pytest.raises(PayloadTooBig):
-                send(sender, receiver, frames, max_size=len(data) - 1)
-            return  # the receiver is unusable after PayloadTooBig
+    # With a budget one byte short, the message fails, wherever it's cut.
+    data, cuts = msgs[-1]
+    if data:
+        frames = fragment(OP_BINARY, data, cuts)
+        with pytest.raises(PayloadTooBig):
+            send(sender, receiver, frames, max_size=len(data) - 1)

@@ -45,6 +45,10 @@ _EMPTY_UNCOMPRESSED_BLOCK = b"\x00\x00\xff\xff"
 
 _Z_SYNC_FLUSH = zlib.Z_SYNC_FLUSH
 
+# Size up to which the decoder appends the empty block to a copy of the
+# payload rather than feeding it to zlib separately.
+_SMALL_PAYLOAD = 8192
+
 # RFC 7692, section 7.1.2.1: "a decimal integer value without leading zeros
 # between 8 to 15, inclusive"; a quoted-string value arrives unquoted from
 # the header parser (section 7.1).
@@ -206,15 +210,21 @@ class PerMessageDeflate(Extension):
         # the whole input and flushed all the output it could produce. 0
         # means no limit for zlib.
         max_length = 0 if max_size is None else max_size + 1
+        # RFC 7692, section 7.2.2: append 0x00 0x00 0xff 0xff to the payload
+        # of the message before decompressing it. For a small payload, a copy
+        # costs less than a second call to zlib; a large one is decompressed
+        # first and the four octets are fed separately, to avoid a copy.
+        payload = frame.data
+        fin = frame.fin
+        feed_tail = fin and len(payload) > _SMALL_PAYLOAD
+        if fin and not feed_tail:
+            payload += _EMPTY_UNCOMPRESSED_BLOCK
         try:
-            data = decoder.decompress(frame.data, max_length)
+            data = decoder.decompress(payload, max_length)
             if max_size is not None and len(data) > max_size:
                 self._decoder = None
                 raise PayloadTooBig(f"over size limit ({max_size} bytes)")
-            if frame.fin:
-                # RFC 7692, section 7.2.2: append 0x00 0x00 0xff 0xff to the
-                # payload of the message before decompressing it. Feeding the
-                # four octets separately avoids copying the payload.
+            if feed_tail:
                 more = decoder.decompress(
                     _EMPTY_UNCOMPRESSED_BLOCK,
                     0 if max_size is None else max_length - len(data),
@@ -233,18 +243,16 @@ class PerMessageDeflate(Extension):
             # set, which RFC 7692, section 7.2.3 permits to end a message.
             # Nothing but the appended empty block may follow, and the next
             # message starts a new stream.
-            if not frame.fin or not _EMPTY_UNCOMPRESSED_BLOCK.endswith(
-                decoder.unused_data
-            ):
+            if not fin or not _EMPTY_UNCOMPRESSED_BLOCK.endswith(decoder.unused_data):
                 self._decoder = None
                 raise ProtocolError("data after the end of the compressed stream")
             self._decoder = None
-        elif frame.fin and self.remote_no_context_takeover:
+        elif fin and self.remote_no_context_takeover:
             # RFC 7692, section 7.1.1: the peer starts each message with an
             # empty sliding window; release the decompressor until then.
             self._decoder = None
 
-        return Frame(frame.fin, opcode, data, False, frame.rsv2, frame.rsv3)
+        return Frame(fin, opcode, data, False, frame.rsv2, frame.rsv3)
 
     def encode(self, frame: Frame) -> Frame:
         """Compress an outgoing frame.
