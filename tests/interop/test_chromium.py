@@ -61,10 +61,13 @@ MESSAGES: list[Union[str, bytes]] = [
     "",
     bytes(range(256)),
     b"",
-    random_bytes(MiB, seed=5),
     random_text(MiB, seed=6),
-    b"websocket" * (MiB // 9),
+    b"websocket" * (MiB // 9) + b"x" * (MiB % 9),
 ]
+
+# 1 MiB, the default max_size, that doesn't compress: compressed by Chromium,
+# its payload is a little larger than 1 MiB.
+INCOMPRESSIBLE = random_bytes(MiB, seed=5)
 
 
 @contextlib.asynccontextmanager
@@ -104,14 +107,18 @@ def require_chromium() -> str:
     """Return the Chromium executable, or skip the test loudly."""
     executable = chromium_path()
     if executable is None:
+        configured = os.environ.get("CHROMIUM")
+        where = (
+            f"$CHROMIUM={configured} isn't executable"
+            if configured
+            else "/usr/bin/chromium is missing"
+        )
         skip_loudly(
             "Chromium",
-            "no Chromium executable: /usr/bin/chromium is missing and $CHROMIUM "
-            "is unset. `make interop-deps` installs the Debian packages "
-            "chromium and chromium-driver with apt-get "
+            f"no Chromium executable: {where}. `make interop-deps` installs the "
+            "Debian packages chromium and chromium-driver with apt-get "
             "(interop/install_chromium.sh) and printed why that failed.",
         )
-    assert executable is not None
     return executable
 
 
@@ -162,6 +169,13 @@ async def exchange(ws: Any, path: str, record: dict[str, Any]) -> None:
     record["extensions"] = [extension.name for extension in ws.extensions]
     record["offer"] = ws.request_headers.get("Sec-WebSocket-Extensions")
     record["response"] = ws.response_headers.get("Sec-WebSocket-Extensions")
+
+    if path == "/incompressible":
+        await ws.send(INCOMPRESSIBLE)
+        assert await recv(ws) == INCOMPRESSIBLE
+        record["incompressible"] = True
+        await asyncio.wait_for(ws.close(), TIMEOUT)
+        return
 
     # The page echoes each message.
     for message in MESSAGES:
@@ -234,6 +248,8 @@ async def test_chromium(tmp_path: Path) -> None:
             (plain_port, "/server-closes"),
             (plain_port, "/page-closes"),
             (deflate_port, "/server-closes"),
+            # Checked last, to report the other connections first.
+            (deflate_port, "/incompressible"),
         ]
         ws_urls = [f"ws://127.0.0.1:{port}{path}" for port, path in connections]
         async with (
@@ -252,7 +268,7 @@ async def test_chromium(tmp_path: Path) -> None:
     context = f"page report: {json.dumps(report, indent=1)}\nserver: {records}"
     assert "error" not in report, context
     assert len(report["connections"]) == len(connections), context
-    for (port, path), result in zip(connections, report["connections"]):
+    for (port, path), result in zip(connections[:-1], report["connections"]):
         record = records.get(f"{port}{path}")
         assert record is not None, f"{port}{path} never reached a handler\n{context}"
         assert "error" not in record, f"{port}{path}: {record['error']}\n{context}"
@@ -296,6 +312,18 @@ async def test_chromium(tmp_path: Path) -> None:
             }, context
             # Chromium echoes the code (and reason) of the close frame.
             assert record["close"][0] == 4001, context
+
+    # A 1 MiB message that deflate can't shrink, compressed by Chromium: its
+    # payload is a little over max_size, but the message is exactly max_size.
+    port, path = connections[-1]
+    record = records[f"{port}{path}"]
+    result = report["connections"][-1]
+    assert "error" not in record, (
+        f"{port}{path}: the echo of an incompressible message of max_size "
+        f"bytes failed: {record['error']}\npage: {result}"
+    )
+    assert record["incompressible"], context
+    assert result["close"]["code"] == 1000, context
 
 
 def tail(path: Optional[Path], lines: int = 40) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -84,6 +85,27 @@ def long_distance_repeats(size: int = 16384, seed: int = 1) -> bytes:
     """
     chunk = random_bytes(3000, seed)
     return (chunk * (size // len(chunk) + 1))[:size]
+
+
+LARGE_KINDS = ["random-binary", "random-text", "repetitive-binary", "repetitive-text"]
+
+
+@functools.cache
+def mebibyte_message(kind: str) -> bytes | str:
+    """Return a message of exactly 1 MiB (the default max_size) of ``kind``.
+
+    "random-binary" doesn't compress: with permessage-deflate, its compressed
+    payload is a little larger than 1 MiB.
+    """
+    if kind == "random-binary":
+        return random_bytes(MiB, seed=2)
+    if kind == "random-text":
+        return random_text(MiB, seed=3)
+    if kind == "repetitive-binary":
+        return b"websocket" * (MiB // 9) + b"x" * (MiB % 9)
+    if kind == "repetitive-text":
+        return "0123456789abcdef" * (MiB // 16)
+    raise ValueError(kind)
 
 
 def payload(message: bytes | str) -> dict[str, str]:
