@@ -1216,3 +1216,12 @@ def test_round_trip_arbitrary_messages(
         frames = fragment(OP_BINARY, data, cuts)
         with pytest.raises(PayloadTooBig):
             send(sender, receiver, frames, max_size=len(data) - 1)
+
+
+def test_decode_does_not_mutate_bytearray_payload() -> None:
+    sender, receiver = pair()
+    payload = bytearray(sender.encode(Frame(True, OP_TEXT, b"Hello")).data)
+    original = bytes(payload)
+    frame = Frame(True, OP_TEXT, payload, rsv1=True)  # type: ignore[arg-type]
+    assert receiver.decode(frame).data == b"Hello"
+    assert payload == original

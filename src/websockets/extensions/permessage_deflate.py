@@ -218,7 +218,8 @@ class PerMessageDeflate(Extension):
         fin = frame.fin
         feed_tail = fin and len(payload) > _SMALL_PAYLOAD
         if fin and not feed_tail:
-            payload += _EMPTY_UNCOMPRESSED_BLOCK
+            # Not +=, which would extend a bytearray payload in place.
+            payload = payload + _EMPTY_UNCOMPRESSED_BLOCK
         try:
             data = decoder.decompress(payload, max_length)
             if max_size is not None and len(data) > max_size:
