@@ -10,7 +10,7 @@ from __future__ import annotations
 import array
 import asyncio
 import struct
-from typing import Any, Callable, Coroutine, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, Coroutine, List, Optional, Sequence, Type, TypeVar
 
 import pytest
 from hypothesis import given
@@ -143,7 +143,7 @@ def read_both(data: bytes, *, mask: bool, **kwargs: Any) -> Frame:
 
 
 def raises_both(
-    exc_type: type[Exception], match: str, data: bytes, *, mask: bool, **kwargs: Any
+    exc_type: Type[Exception], match: str, data: bytes, *, mask: bool, **kwargs: Any
 ) -> None:
     """Check that both drivers reject data with the same error."""
     with pytest.raises(exc_type, match=match):
@@ -362,7 +362,7 @@ class TestEarlyErrors:
         ],
     )
     def test_two_bytes(
-        self, head: bytes, mask: bool, error: type[Exception], match: str
+        self, head: bytes, mask: bool, error: Type[Exception], match: str
     ) -> None:
         parser = FrameParser(mask=mask)
         parser.feed(head[:1])
