@@ -21,12 +21,15 @@ PORT = int(os.environ.get("WS_PORT", "8765"))
 
 
 async def show_time(websocket, path):
-    # send() raises ConnectionClosed when the page goes away, which ends the
-    # handler; the server logs nothing for a normal closure.
-    while True:
-        now = datetime.datetime.now(datetime.timezone.utc)
-        await websocket.send(now.isoformat(timespec="seconds"))
-        await asyncio.sleep(1)
+    try:
+        while True:
+            now = datetime.datetime.now(datetime.timezone.utc)
+            await websocket.send(now.isoformat(timespec="seconds"))
+            await asyncio.sleep(1)
+    except websockets.ConnectionClosed:
+        # The page went away. Catching the exception ends the handler
+        # quietly; otherwise the server would log it as an error.
+        pass
 
 
 async def main():

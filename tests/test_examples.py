@@ -510,7 +510,7 @@ ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
 async def test_show_time_in_browser(tmp_path: Path) -> None:
     port = free_port()
-    with run_server("show_time.py", WS_PORT=str(port)):
+    with run_server("show_time.py", WS_PORT=str(port)) as server:
         async with browser("show_time.html", port, tmp_path) as page:
             assert await page.wait_for(
                 "document.getElementById('status').textContent === 'connected'"
@@ -523,6 +523,10 @@ async def test_show_time_in_browser(tmp_path: Path) -> None:
             assert all(ISO_TIME.match(t) for t in times), times
             assert times == sorted(times)
             assert len(set(times)) == len(times)
+        # The page went away: the handler notices at its next send, within a
+        # second, and exits quietly.
+        await asyncio.sleep(1.5)
+        assert "Traceback" not in server.output
 
 
 async def next_event(websocket: Any, kind: str) -> Dict[str, Any]:
