@@ -54,6 +54,7 @@ TESTED_SCRIPTS = {
     "client.py",
     "counter.py",
     "echo.py",
+    "extension.py",
     "health_check_server.py",
     "secure_client.py",
     "secure_server.py",
@@ -337,6 +338,28 @@ def test_basic_auth() -> None:
             assert client.returncode == 1
             assert client.stdout == ""
             assert client.stderr == "connection rejected with HTTP 401\n"
+
+
+# Custom extension.
+
+
+def test_extension() -> None:
+    program = run_client("extension.py")
+    assert program.returncode == 0, program.stderr
+    lines = program.stdout.splitlines()
+    assert lines[:2] == [
+        "client: negotiated permessage-deflate, x-frame-stats",
+        "client: sent 3 messages of 6000 bytes",
+    ]
+    # Three messages and a close frame each way, compressed before counting.
+    stats = re.compile(
+        r"(client|server): sent 4 frames, (\d+) bytes; received 4 frames, (\d+) bytes"
+    )
+    matches = [stats.fullmatch(line) for line in lines[2:]]
+    assert all(matches) and len(matches) == 2, lines
+    for match in matches:
+        assert match is not None
+        assert 0 < int(match[2]) == int(match[3]) < 1000
 
 
 # Graceful shutdown.
