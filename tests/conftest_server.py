@@ -13,6 +13,8 @@ from typing import Tuple
 
 import pytest
 
+__all__ = ["client_ssl_context", "server_ssl_context", "tls_files"]
+
 
 @pytest.fixture(scope="session")
 def tls_files(

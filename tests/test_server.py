@@ -228,9 +228,11 @@ async def test_create_protocol() -> None:
     async def handler(ws: WebSocketServerProtocol, path: str) -> None:
         seen.append(ws)
 
-    async with serving(handler, create_protocol=MyProtocol) as server:
-        async with connect(uri_of(server)) as ws:
-            await within(ws.wait_closed())
+    async with (
+        serving(handler, create_protocol=MyProtocol) as server,
+        connect(uri_of(server)) as ws,
+    ):
+        await within(ws.wait_closed())
     assert isinstance(seen[0], MyProtocol)
 
 
@@ -358,14 +360,16 @@ async def test_ping_interval_and_ping_timeout() -> None:
 
 async def test_ping_interval_none_sends_no_ping() -> None:
     # The client answers the server's pings: the connection stays open.
-    async with serving(ping_interval=0.02, ping_timeout=0.02) as server:
-        async with connect(uri_of(server), ping_interval=None) as ws:
-            pong_waiter = await ws.ping()
-            await within(pong_waiter)
-            for _ in range(3):
-                await ws.send("x")
-                assert await within(ws.recv()) == "x"
-            assert ws.open
+    async with (
+        serving(ping_interval=0.02, ping_timeout=0.02) as server,
+        connect(uri_of(server), ping_interval=None) as ws,
+    ):
+        pong_waiter = await ws.ping()
+        await within(pong_waiter)
+        for _ in range(3):
+            await ws.send("x")
+            assert await within(ws.recv()) == "x"
+        assert ws.open
 
 
 async def test_close_timeout_aborts_when_client_does_not_answer_close() -> None:
@@ -385,13 +389,15 @@ async def test_close_timeout_aborts_when_client_does_not_answer_close() -> None:
 
 
 async def test_max_size() -> None:
-    async with serving(max_size=10, compression=None) as server:
-        async with connect(uri_of(server)) as ws:
-            await ws.send("0123456789")
-            assert await within(ws.recv()) == "0123456789"
-            await ws.send("0123456789a")
-            with pytest.raises(ConnectionClosedError) as exc_info:
-                await within(ws.recv())
+    async with (
+        serving(max_size=10, compression=None) as server,
+        connect(uri_of(server)) as ws,
+    ):
+        await ws.send("0123456789")
+        assert await within(ws.recv()) == "0123456789"
+        await ws.send("0123456789a")
+        with pytest.raises(ConnectionClosedError) as exc_info:
+            await within(ws.recv())
     assert exc_info.value.code == 1009
 
 
@@ -421,9 +427,11 @@ async def test_open_timeout_none() -> None:
     async def handler(ws: WebSocketServerProtocol, path: str) -> None:
         seen.append(ws.open_timeout)  # type: ignore[attr-defined]
 
-    async with serving(handler, open_timeout=None) as server:
-        async with connect(uri_of(server)) as ws:
-            await within(ws.wait_closed())
+    async with (
+        serving(handler, open_timeout=None) as server,
+        connect(uri_of(server)) as ws,
+    ):
+        await within(ws.wait_closed())
     assert seen == [None]
 
 
@@ -465,11 +473,10 @@ def test_compression_unsupported() -> None:
 
 async def test_compression_keeps_configured_permessage_deflate() -> None:
     factory = ServerPerMessageDeflateFactory(server_no_context_takeover=True)
-    async with serving(extensions=[factory]) as server:
-        async with connect(uri_of(server)) as ws:
-            header = ws.response_headers["Sec-WebSocket-Extensions"]
-            assert "server_no_context_takeover" in header
-            assert header.count("permessage-deflate") == 1
+    async with serving(extensions=[factory]) as server, connect(uri_of(server)) as ws:
+        header = ws.response_headers["Sec-WebSocket-Extensions"]
+        assert "server_no_context_takeover" in header
+        assert header.count("permessage-deflate") == 1
 
 
 async def test_origins_accept_listed_origin() -> None:
@@ -478,9 +485,11 @@ async def test_origins_accept_listed_origin() -> None:
     async def handler(ws: WebSocketServerProtocol, path: str) -> None:
         seen.append(ws.origin)  # type: ignore[attr-defined]
 
-    async with serving(handler, origins=["https://a.example"]) as server:
-        async with connect(uri_of(server), origin="https://a.example") as ws:
-            await within(ws.wait_closed())
+    async with (
+        serving(handler, origins=["https://a.example"]) as server,
+        connect(uri_of(server), origin="https://a.example") as ws,
+    ):
+        await within(ws.wait_closed())
     assert seen == ["https://a.example"]
 
 
@@ -525,21 +534,21 @@ async def test_extensions() -> None:
         seen.append(ws)
         await echo(ws, path)
 
-    async with serving(
-        handler, compression=None, extensions=[ServerNoOpFactory()]
-    ) as server:
-        # The first offer is declined by the factory, the second accepted; a
-        # permessage-deflate offer has no factory.
-        async with connect(
+    # The first offer is declined by the factory, the second accepted; a
+    # permessage-deflate offer has no factory.
+    async with (
+        serving(handler, compression=None, extensions=[ServerNoOpFactory()]) as server,
+        connect(
             uri_of(server),
             extensions=[
                 ClientNoOpFactory([("reject", None)]),
                 ClientNoOpFactory([("level", "1")]),
             ],
-        ) as ws:
-            assert ws.response_headers["Sec-WebSocket-Extensions"] == "x-noop; level=1"
-            await ws.send(b"through the extension")
-            assert await within(ws.recv()) == b"through the extension"
+        ) as ws,
+    ):
+        assert ws.response_headers["Sec-WebSocket-Extensions"] == "x-noop; level=1"
+        await ws.send(b"through the extension")
+        assert await within(ws.recv()) == b"through the extension"
     [extension] = seen[0].extensions
     assert isinstance(extension, NoOpExtension)
     assert extension.params == [("level", "1")]
@@ -599,9 +608,11 @@ async def test_subprotocols_negotiated() -> None:
 async def test_default_select_subprotocol_weighs_both_sides(
     client: List[str], server: List[str], expected: Optional[str]
 ) -> None:
-    async with serving(subprotocols=server) as ws_server:
-        async with connect(uri_of(ws_server), subprotocols=client) as ws:
-            assert ws.subprotocol == expected
+    async with (
+        serving(subprotocols=server) as ws_server,
+        connect(uri_of(ws_server), subprotocols=client) as ws,
+    ):
+        assert ws.subprotocol == expected
 
 
 async def test_subprotocols_in_several_headers() -> None:
@@ -627,9 +638,11 @@ async def test_select_subprotocol_argument() -> None:
         calls.append((client, server))
         return client[-1]
 
-    async with serving(subprotocols=["a", "b"], select_subprotocol=select) as server:
-        async with connect(uri_of(server), subprotocols=["a", "b"]) as ws:
-            assert ws.subprotocol == "b"
+    async with (
+        serving(subprotocols=["a", "b"], select_subprotocol=select) as server,
+        connect(uri_of(server), subprotocols=["a", "b"]) as ws,
+    ):
+        assert ws.subprotocol == "b"
     assert calls == [(["a", "b"], ["a", "b"])]
 
 
@@ -642,9 +655,11 @@ async def test_select_subprotocol_subclass() -> None:
         ) -> Optional[Subprotocol]:
             return Subprotocol("chat") if "chat" in client_subprotocols else None
 
-    async with serving(subprotocols=["x", "chat"], create_protocol=RequireChat) as s:
-        async with connect(uri_of(s), subprotocols=["x", "chat"]) as ws:
-            assert ws.subprotocol == "chat"
+    async with (
+        serving(subprotocols=["x", "chat"], create_protocol=RequireChat) as s,
+        connect(uri_of(s), subprotocols=["x", "chat"]) as ws,
+    ):
+        assert ws.subprotocol == "chat"
 
 
 @pytest.mark.parametrize(
@@ -657,11 +672,13 @@ async def test_select_subprotocol_subclass() -> None:
     ids=["Headers", "dict", "pairs"],
 )
 async def test_extra_headers(extra_headers: Any, expected: List[str]) -> None:
-    async with serving(extra_headers=extra_headers) as server:
-        async with connect(uri_of(server)) as ws:
-            assert ws.response_headers.get_all("X-Extra") == expected
-            assert "Date" in ws.response_headers
-            assert ws.response_headers["Server"].startswith("Python/")
+    async with (
+        serving(extra_headers=extra_headers) as server,
+        connect(uri_of(server)) as ws,
+    ):
+        assert ws.response_headers.get_all("X-Extra") == expected
+        assert "Date" in ws.response_headers
+        assert ws.response_headers["Server"].startswith("Python/")
 
 
 async def test_extra_headers_callable() -> None:
@@ -671,11 +688,13 @@ async def test_extra_headers_callable() -> None:
         calls.append((path, request_headers))
         return [("X-Path", path), ("Server", "custom")]
 
-    async with serving(extra_headers=extra_headers) as server:
-        async with connect(uri_of(server, "/p?q")) as ws:
-            assert ws.response_headers["X-Path"] == "/p?q"
-            # extra_headers may override the default Server header.
-            assert ws.response_headers["Server"] == "custom"
+    async with (
+        serving(extra_headers=extra_headers) as server,
+        connect(uri_of(server, "/p?q")) as ws,
+    ):
+        assert ws.response_headers["X-Path"] == "/p?q"
+        # extra_headers may override the default Server header.
+        assert ws.response_headers["Server"] == "custom"
     [(path, request_headers)] = calls
     assert path == "/p?q"
     assert request_headers["Sec-WebSocket-Version"] == "13"
@@ -1336,3 +1355,55 @@ async def test_abort_if_client_does_not_read_error_response() -> None:
             assert protocol.state is State.CLOSED
         finally:
             writer.close()
+
+
+async def test_handler_cancelled_after_connection_closed() -> None:
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        await asyncio.Event().wait()  # ignores the connection
+
+    async with serving(handler, create_protocol=RecordingProtocol) as server:
+        async with connect(uri_of(server)) as ws:
+            pass
+        assert ws.close_code == 1000
+        protocol = await RecordingProtocol.first()
+        await within(protocol.wait_closed())
+        protocol.handler_task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await within(protocol.handler_task)
+        assert protocol.close_code == 1000
+
+
+async def test_process_request_plain_method_in_subclass() -> None:
+    class Sync(WebSocketServerProtocol):
+        def process_request(  # type: ignore[override]
+            self, path: str, request_headers: Headers
+        ) -> Any:
+            if path == "/health":
+                return http.HTTPStatus.OK, [], b"OK\n"
+            return None
+
+    async with serving(create_protocol=Sync) as server:
+        response = await raw_request(port_of(server), handshake_request("/health"))
+        assert (response.status, response.body) == (200, b"OK\n")
+        await check_echo(uri_of(server))
+
+
+async def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="websockets"):
+        async with serving() as server:
+            await check_echo(uri_of(server, "/debug"))
+            await raw_request(port_of(server), handshake_request(method="GET", key="x"))
+    messages = [r.getMessage() for r in caplog.records if r.name == "websockets.server"]
+    assert "server < GET /debug HTTP/1.1" in messages
+    assert "server > HTTP/1.1 101 Switching Protocols" in messages
+    assert "server > HTTP/1.1 400 Bad Request" in messages
+
+
+async def test_websocket_server_without_server() -> None:
+    # WebSocketServer works before wrap() is called, as an embedding target.
+    ws_server = WebSocketServer(loop=asyncio.get_running_loop())
+    assert ws_server.sockets is None
+    assert ws_server.is_serving()
+    ws_server.close()
+    assert not ws_server.is_serving()
+    await within(ws_server.wait_closed())

@@ -16,6 +16,7 @@ from .exceptions import (
     InvalidHeader,
     InvalidMessage,
     InvalidStatusCode,
+    InvalidURI,
     NegotiationError,
     RedirectHandshake,
     SecurityError,
@@ -236,6 +237,21 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
         self.connection_open()
 
 
+def _parse_uri(uri: str) -> WebSocketURI:
+    """Parse a WebSocket URI, checking that its user info can be sent.
+
+    :raises ~websockets.exceptions.InvalidURI: if ``uri`` isn't valid or its
+        user name contains a colon (RFC 7617 section 2)
+    """
+    wsuri = parse_uri(uri)
+    if wsuri.user_info is not None:
+        try:
+            build_authorization_basic(*wsuri.user_info)
+        except ValueError as exc:
+            raise InvalidURI(uri, str(exc)) from None
+    return wsuri
+
+
 def _enable_permessage_deflate(
     extensions: Optional[Sequence[ClientExtensionFactory]],
 ) -> List[ClientExtensionFactory]:
@@ -347,7 +363,7 @@ class Connect:
         legacy_recv = kwds.pop("legacy_recv", False)
         self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
 
-        wsuri = parse_uri(uri)
+        wsuri = _parse_uri(uri)
         if wsuri.secure:
             kwds.setdefault("ssl", True)
         elif kwds.get("ssl") is not None:
@@ -423,21 +439,25 @@ class Connect:
         # RFC 7231 7.1.2: Location may be a relative reference.
         old_wsuri = self._wsuri
         new_uri = urllib.parse.urljoin(self._uri, location)
-        new_wsuri = parse_uri(new_uri)
+        new_wsuri = _parse_uri(new_uri)
         if old_wsuri.secure and not new_wsuri.secure:
             raise SecurityError("redirect from WSS to WS")
         same_origin = (
             old_wsuri.host == new_wsuri.host and old_wsuri.port == new_wsuri.port
         )
+        # A socket passed by the caller was closed with the first connection:
+        # it can't be reused, even for the same origin.
+        self._kwds.pop("sock", None)
         if not same_origin:
-            # host/port overrides and a caller's socket only apply to the
+            # host/port overrides and a Unix socket only apply to the
             # original destination.
             self._host = None
             self._port = None
-            self._kwds.pop("sock", None)
-            if new_wsuri.secure:
-                self._kwds.setdefault("ssl", True)
+            self._unix = False
             self._kwds.pop("server_hostname", None)
+        if new_wsuri.secure:
+            # Also for ws://host:port redirected to wss://host:port.
+            self._kwds.setdefault("ssl", True)
         self._uri = new_uri
         self._wsuri = new_wsuri
 
