@@ -578,6 +578,55 @@ class FrameParser:
             data = b"".join(parts)
         return self._make_frame(buffer[pos], data)
 
+    def pending_payload(self, start: int) -> Optional[Tuple[int, bytes]]:
+        """Peek at the payload of a frame that isn't complete yet.
+
+        This lets the connection validate the UTF-8 of a long text frame as
+        it arrives (RFC 6455 section 8.1), instead of when it's complete. It
+        doesn't consume anything and doesn't apply extensions.
+
+        Call it only after :meth:`next_frame` returned ``None``.
+
+        :param start: offset in the payload of the first byte to return;
+            bytes before it were returned by earlier calls
+        :return: the first byte of the frame header and the payload bytes
+            received from ``start`` on, unmasked; ``None`` if the header
+            itself isn't complete
+
+        """
+        buffer = self._buffer
+        pos = self._pos
+        if len(buffer) - pos < 2:
+            return None
+        header_size, length = decode_header(buffer, pos, len(buffer), self.mask, None)
+        if length < 0:
+            return None
+        # Collect the payload bytes from offset start: first in the buffer,
+        # then in the chunks that follow it.
+        offset = pos + header_size + start
+        parts: List[Union[bytes, bytearray, memoryview]] = []
+        if offset < len(buffer):
+            parts.append(memoryview(buffer)[offset:])
+            skip = 0
+        else:
+            skip = offset - len(buffer)
+        for chunk in self._chunks:
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            parts.append(memoryview(chunk)[skip:])
+            skip = 0
+        data = b"".join(parts)
+        if self.mask and data:
+            key_pos = pos + header_size - 4
+            phase = start % 4
+            key = (
+                buffer[key_pos + phase : key_pos + 4]
+                + buffer[key_pos : key_pos + phase]
+            )
+            data = apply_mask(data, key)
+        return buffer[pos], data
+
 
 def prepare_data(data: Any) -> Tuple[int, Union[bytes, bytearray, memoryview]]:
     """Convert a string or byte-like object to an opcode and a bytes-like
