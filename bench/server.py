@@ -1,0 +1,163 @@
+"""Benchmark server process: one library, one mode, driven by the orchestrator.
+
+Usage: python bench/server.py --lib {websockets,aiohttp,raw} --mode {echo,sink}
+       [--deflate] [--cpu N] [--profile FILE]
+
+Prints ``READY <port>`` once listening, then answers commands read on
+standard input, one per line, with one line of JSON each:
+
+* ``cpu``: CPU time of this process so far, in seconds;
+* ``rss``: resident set size in KiB, after a garbage collection;
+* ``prof-start`` / ``prof-stop``: start and stop cProfile (``--profile``);
+* ``quit`` (or end of input): close the server and exit.
+
+Modes: "echo" sends every message back; "sink" counts the bytes of binary
+messages and answers the text message "done" with that count as text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import json
+import sys
+from typing import Any, Optional
+
+import common
+
+
+async def start_websockets(mode: str, deflate: bool) -> tuple[int, Any]:
+    import websockets
+
+    async def echo(ws: Any, path: str) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def sink(ws: Any, path: str) -> None:
+        received = 0
+        async for message in ws:
+            if isinstance(message, str):
+                await ws.send(str(received))
+            else:
+                received += len(message)
+
+    server = await websockets.serve(
+        echo if mode == "echo" else sink,
+        "127.0.0.1",
+        0,
+        compression="deflate" if deflate else None,
+        max_size=None,
+    )
+    port = server.sockets[0].getsockname()[1]
+
+    async def stop() -> None:
+        server.close()
+        await server.wait_closed()
+
+    return port, stop
+
+
+async def start_aiohttp(mode: str, deflate: bool) -> tuple[int, Any]:
+    from aiohttp import WSMsgType, web
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=deflate, max_msg_size=0)
+        await ws.prepare(request)
+        received = 0
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                if mode == "echo":
+                    await ws.send_str(message.data)
+                else:
+                    await ws.send_str(str(received))
+            elif message.type == WSMsgType.BINARY:
+                if mode == "echo":
+                    await ws.send_bytes(message.data)
+                else:
+                    received += len(message.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    port = runner.addresses[0][1]
+
+    async def stop() -> None:
+        await runner.cleanup()
+
+    return port, stop
+
+
+async def start_raw(mode: str, deflate: bool) -> tuple[int, Any]:
+    if deflate:
+        raise SystemExit("the raw peer doesn't implement permessage-deflate")
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: common.RawServerProtocol(mode), "127.0.0.1", 0, backlog=1024
+    )
+    port = server.sockets[0].getsockname()[1]
+
+    async def stop() -> None:
+        server.close()
+        await server.wait_closed()
+
+    return port, stop
+
+
+STARTERS = {"websockets": start_websockets, "aiohttp": start_aiohttp, "raw": start_raw}
+
+
+async def main(args: argparse.Namespace) -> None:
+    common.raise_nofile()
+    port, stop = await STARTERS[args.lib](args.mode, args.deflate)
+    stdin = common.StdinLines()
+    await stdin.start()
+    profiler: Optional[cProfile.Profile] = None
+    common.emit(f"READY {port}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + common.PROCESS_DEADLINE
+    while True:
+        try:
+            command = await stdin.readline(timeout=max(deadline - loop.time(), 0.1))
+        except asyncio.TimeoutError:
+            print("server: deadline reached", file=sys.stderr)
+            break
+        if command in ("", "quit"):
+            break
+        if command == "cpu":
+            common.emit(json.dumps({"cpu": common.cpu_time()}))
+        elif command == "rss":
+            gc.collect()
+            common.emit(json.dumps({"rss_kib": common.rss_kib()}))
+        elif command == "prof-start":
+            profiler = cProfile.Profile()
+            profiler.enable()
+            common.emit(json.dumps({"ok": True}))
+        elif command == "prof-stop":
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            common.emit(json.dumps({"ok": profiler is not None}))
+        else:
+            common.emit(json.dumps({"error": f"unknown command {command!r}"}))
+    try:
+        await asyncio.wait_for(stop(), 10)
+    except asyncio.TimeoutError:
+        print("server: stop timed out", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lib", choices=sorted(STARTERS), required=True)
+    parser.add_argument("--mode", choices=["echo", "sink"], default="echo")
+    parser.add_argument("--deflate", action="store_true")
+    parser.add_argument("--cpu", type=int, default=None)
+    parser.add_argument("--profile", default="server.prof")
+    arguments = parser.parse_args()
+    common.pin(arguments.cpu)
+    asyncio.run(main(arguments))

@@ -1,0 +1,38 @@
+# Benchmarks: bench/run.py compares this library with aiohttp and with a raw
+# asyncio.Protocol echo (see bench/README.md and docs/performance.rst).
+#
+# The benchmark has its own venv, bench/.venv (git-ignored): aiohttp is
+# installed there, never into .venv and never as a runtime dependency, and
+# this project is installed there in editable mode, so that the benchmark
+# always measures the current source tree, C accelerator included.
+#
+# make bench        full run (about 10 minutes), writes bench/results/latest.*
+#                   and the table of docs/performance.rst
+# make bench-quick  under a minute, for day-to-day work; writes bench/.work/
+# make bench-profile  cProfile of both sides, writes bench/results/profile/
+#
+# Not part of `make test`: benchmarks on a shared machine are not pass/fail.
+
+BENCH_VENV := bench/.venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.stamp-installed
+
+.PHONY: bench bench-quick bench-profile bench-venv
+
+$(BENCH_STAMP): bench/requirements.txt pyproject.toml setup.py src/websockets/speedups.c
+	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -r bench/requirements.txt
+	$(BENCH_PY) -m pip install --quiet -e .
+	touch $@
+
+bench-venv: $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_PY) bench/run.py --full
+
+bench-quick: $(BENCH_STAMP)
+	$(BENCH_PY) bench/run.py --quick
+
+bench-profile: $(BENCH_STAMP)
+	$(BENCH_PY) bench/profile.py
