@@ -10,6 +10,7 @@ from typing import (
     Awaitable,
     Callable,
     Iterable,
+    List,
     Optional,
     Tuple,
     Type,
@@ -29,6 +30,9 @@ Credentials = Tuple[str, str]
 
 def is_credentials(value: Any) -> bool:
     """Tell whether ``value`` is a ``(username, password)`` pair."""
+    # A two-character string would unpack into two strings.
+    if isinstance(value, str):
+        return False
     try:
         username, password = value
     except (TypeError, ValueError):
@@ -142,19 +146,26 @@ def basic_auth_protocol_factory(
     :param check_credentials: coroutine that verifies credentials
     :param create_protocol: protocol class to instantiate
     :raises TypeError: if the credentials argument has the wrong type
+    :raises ValueError: if ``realm`` can't be sent in a header (control
+        characters, characters outside of Latin-1)
     """
     if (credentials is None) == (check_credentials is None):
         raise TypeError("provide either credentials or check_credentials")
 
+    # Fail now rather than with an HTTP 500 on every request.
+    build_www_authenticate_basic(realm)
+
     if credentials is not None:
-        if is_credentials(credentials):
-            credentials_list = [cast(Credentials, credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[Credentials], credentials))
+        if isinstance(credentials, str) or not isinstance(credentials, Iterable):
+            raise TypeError(f"invalid credentials argument: {credentials}")
+        # Materialize iterators first: is_credentials() would consume them.
+        items = list(credentials)
+        if is_credentials(items):
+            credentials_list = [cast(Credentials, tuple(items))]
+        else:
+            credentials_list = cast(List[Credentials], items)
             if not all(is_credentials(item) for item in credentials_list):
                 raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
 
         credentials_dict = dict(credentials_list)
 
