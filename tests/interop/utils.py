@@ -76,14 +76,15 @@ def random_text(size: int, seed: int = 0) -> str:
     return text
 
 
-def long_distance_repeats(size: int = 16384, seed: int = 1) -> bytes:
-    """Return bytes whose repeats lie about 3 KiB apart.
+def long_distance_repeats(size: int = 20000, seed: int = 1) -> bytes:
+    """Return bytes that repeat every 5000 bytes.
 
-    A deflate stream of this data refers back further than a 2**10 window
-    allows, so a compressor that ignores a negotiated max_window_bits of 10
-    (or less than 12) produces data that the peer can't inflate.
+    Deflate refers back 5000 bytes in this data only with a window of 13
+    bits or more. A compressor that ignores a negotiated max_window_bits of
+    12 or less (ours defaults to 12) produces data that the peer's inflater,
+    set up with that window, can't inflate.
     """
-    chunk = random_bytes(3000, seed)
+    chunk = random_bytes(5000, seed)
     return (chunk * (size // len(chunk) + 1))[:size]
 
 
