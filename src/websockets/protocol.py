@@ -93,6 +93,10 @@ class State(enum.IntEnum):
     CLOSED = 3
 
 
+def _random_payload() -> bytes:
+    return os.urandom(4)
+
+
 def _consume_exception(future: asyncio.Future[Any]) -> None:
     # Nobody is obliged to await the future returned by ping(): don't let
     # asyncio log "exception was never retrieved" when the connection drops.
@@ -439,11 +443,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     # Incoming frames
 
-    def _process_frames(self) -> None:
+    def _process_frames(self) -> bool:
         """Handle every complete frame in the parser's buffer.
 
         Stop when the message queue is full: the rest is processed when
-        :meth:`recv` makes room.
+        :meth:`recv` makes room. Return ``True`` in that case.
         """
         max_queue = self.max_queue
         messages = self.messages
@@ -452,25 +456,26 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 if not self._paused_reading:
                     self._paused_reading = True
                     self.transport.pause_reading()
-                return
+                return True
             try:
                 frame = self._parser.next_frame()
             except PayloadTooBig as exc:
                 self._parser = None
                 self.fail_connection(1009, str(exc) or "message too big")
-                return
+                break
             except ProtocolError as exc:
                 self._parser = None
                 self.fail_connection(1002, str(exc))
-                return
+                break
             except Exception:
                 logger.error("Error while parsing frames", exc_info=True)
                 self._parser = None
                 self.fail_connection(1011)
-                return
+                break
             if frame is None:
-                return
+                break
             self._handle_frame(frame)
+        return False
 
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -645,10 +650,22 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self.state is State.CLOSED:
             return
         if code == 1006 or self.state is State.CONNECTING:
-            self.transport.abort()
+            self._close_transport(abort=True)
         elif self._parser is None:
             # The stream is corrupted: we can't wait for the close frame.
             self.transport.close()
+
+    def _close_transport(self, abort: bool) -> None:
+        try:
+            transport = self.transport
+        except AttributeError:
+            # connection_made() hasn't run: there's no connection to close.
+            self.connection_lost(None)
+            return
+        if abort:
+            transport.abort()
+        else:
+            transport.close()
 
     def _start_close_deadline(self) -> None:
         if self._close_deadline is None:
@@ -715,10 +732,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._start_close_deadline()
         elif self.state is State.CONNECTING:
             self._start_close_deadline()
-            try:
-                self.transport.close()
-            except AttributeError:  # pragma: no cover
-                pass
+            self._close_transport(abort=False)
         await asyncio.shield(self.connection_lost_waiter)
 
     async def wait_closed(self) -> None:
@@ -784,10 +798,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if self._end_of_stream:
                 if self.legacy_recv:
                     return None  # type: ignore[return-value]
-                await self.ensure_open()
-                # ensure_open() returns only in the OPEN state, which can't
-                # coexist with the end of the stream.
-                raise AssertionError("unreachable")  # pragma: no cover
+                # The state may still be OPEN, e.g. after eof_received() or
+                # fail_connection(1006), until connection_lost() runs.
+                if self.close_code is None:
+                    await asyncio.shield(self.connection_lost_waiter)
+                raise self.connection_closed_exc()
             self._recv_waiter = self.loop.create_future()
             try:
                 await self._recv_waiter
@@ -803,10 +818,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         assert self.max_queue is not None
         if len(self.messages) > self.max_queue // 2:
             return
+        # Frames buffered while paused come first. If they fill the queue
+        # again, the transport stays paused.
+        if self._process_frames():
+            return
         self._paused_reading = False
-        # Frames buffered while paused come first.
-        self._process_frames()
-        if not self._paused_reading and self.state is not State.CLOSED:
+        if self.state is not State.CLOSED:
             self.transport.resume_reading()
 
     def __aiter__(self) -> AsyncIterator[Data]:
@@ -839,11 +856,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self._paused_writing and self.state is not State.CLOSED:
             waiter = self.loop.create_future()
             self._drain_waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                if not waiter.done():  # pragma: no cover
-                    waiter.cancel()
+            # If the caller is cancelled, so is the waiter:
+            # _wake_drain_waiters() skips it.
+            await waiter
         if self.state is State.CLOSED:
             raise self.connection_closed_exc()
 
@@ -878,9 +893,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         :raises ~websockets.exceptions.ConnectionClosed: when the connection
             is closed
         """
-        # Don't interleave frames with a fragmented message being sent.
-        while self._fragmented_message_waiter is not None:
-            await asyncio.shield(self._fragmented_message_waiter)
+        await self._wait_for_fragmented_message()
 
         if isinstance(message, str):
             await self._write_data_frame(True, OP_TEXT, message.encode())
@@ -895,6 +908,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             await self._send_async_fragments(message.__aiter__())
         else:
             raise TypeError("data must be bytes, str, or iterable")
+
+    async def _wait_for_fragmented_message(self) -> None:
+        # Don't interleave frames with a fragmented message being sent.
+        while self._fragmented_message_waiter is not None:
+            await asyncio.shield(self._fragmented_message_waiter)
 
     async def _send_fragments(self, chunks: Iterable[Data]) -> None:
         iterator = iter(chunks)
@@ -928,6 +946,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         except StopAsyncIteration:
             return
         opcode, data = prepare_data(first)
+        # Getting the first fragment may have yielded control to another
+        # coroutine that started sending a fragmented message.
+        await self._wait_for_fragmented_message()
         await self.ensure_open()
         waiter = self._fragmented_message_waiter = self.loop.create_future()
         try:
@@ -971,13 +992,21 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if payload in self.pings:
                 raise ValueError("already waiting for a pong with the same data")
         else:
-            payload = os.urandom(4)
-            while payload in self.pings:  # pragma: no cover
-                payload = os.urandom(4)
+            payload = self._new_ping_payload()
         waiter = self._send_ping(payload)
         if self._paused_writing:
             await self._drain()
-        return asyncio.shield(waiter)
+        pong_waiter = asyncio.shield(waiter)
+        # The caller may ignore the returned future: don't let asyncio log
+        # "exception was never retrieved" when the connection is lost.
+        pong_waiter.add_done_callback(_consume_exception)
+        return pong_waiter
+
+    def _new_ping_payload(self) -> bytes:
+        payload = _random_payload()
+        while payload in self.pings:
+            payload = _random_payload()
+        return payload
 
     def _send_ping(self, payload: bytes) -> asyncio.Future[None]:
         waiter: asyncio.Future[None] = self.loop.create_future()
@@ -1004,31 +1033,39 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     # Keepalive
 
     def _schedule_keepalive(self) -> None:
-        if self.ping_interval is not None:
+        if self.ping_interval is not None and self.state is State.OPEN:
             self._keepalive_handle = self.loop.call_later(
                 self.ping_interval, self._keepalive
             )
 
     def _keepalive(self) -> None:
+        # Like websockets 8.1: send a ping, wait up to ping_timeout for the
+        # pong, then send the next ping ping_interval after the pong. There's
+        # at most one keepalive ping waiting for its pong, so its timeout
+        # can't be postponed by later pings.
         self._keepalive_handle = None
         if self.state is not State.OPEN:
             return
-        payload = os.urandom(4)
-        while payload in self.pings:  # pragma: no cover
-            payload = os.urandom(4)
-        waiter = self._send_ping(payload)
-        if self.ping_timeout is not None:
-            # A pong to this ping acknowledges earlier ones too: one pending
-            # timeout at a time is enough.
-            if self._keepalive_timeout_handle is not None:
-                self._keepalive_timeout_handle.cancel()
+        waiter = self._send_ping(self._new_ping_payload())
+        if self.ping_timeout is None:
+            self._schedule_keepalive()
+        else:
             self._keepalive_timeout_handle = self.loop.call_later(
                 self.ping_timeout, self._keepalive_timeout, waiter
             )
+            waiter.add_done_callback(self._keepalive_pong)
+
+    def _keepalive_pong(self, waiter: asyncio.Future[None]) -> None:
+        # The pong arrived, or the connection was lost (then the timers are
+        # cancelled already and the state isn't OPEN anymore).
+        if self._keepalive_timeout_handle is not None:
+            self._keepalive_timeout_handle.cancel()
+            self._keepalive_timeout_handle = None
         self._schedule_keepalive()
 
     def _keepalive_timeout(self, waiter: asyncio.Future[None]) -> None:
         self._keepalive_timeout_handle = None
+        # The pong may have arrived just before: its callback hasn't run yet.
         if not waiter.done():
             logger.info("%s ! no pong received in time: closing", self.side)
             self.fail_connection(1011, "keepalive ping timeout")
