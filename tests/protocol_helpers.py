@@ -39,10 +39,6 @@ class FakeTransport(asyncio.Transport):
         self.writes.append(bytes(data))
         self._written.set()
 
-    def writelines(self, list_of_data: Any) -> None:  # pragma: no cover
-        for data in list_of_data:
-            self.write(data)
-
     def write_eof(self) -> None:
         self.eof_written = True
 
@@ -81,9 +77,6 @@ class FakeTransport(asyncio.Transport):
         self, high: Optional[int] = None, low: Optional[int] = None
     ) -> None:
         self.write_limits = (high, low)
-
-    def get_write_buffer_size(self) -> int:  # pragma: no cover
-        return 0
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self.extra.get(name, default)

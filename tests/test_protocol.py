@@ -964,6 +964,21 @@ async def test_cancel_ping_future_has_no_effect() -> None:
     assert protocol.pings == {}
 
 
+async def test_ping_future_cancelled_through_pings() -> None:
+    # self.pings is public: cancelling its futures must not break anything.
+    protocol, _transport = open_protocol()
+    await protocol.ping(b"1")
+    waiter2 = await protocol.ping(b"2")
+    await protocol.ping(b"3")
+    protocol.pings[b"1"].cancel()
+    protocol.pings[b"3"].cancel()
+    protocol.data_received(peer_frame(protocol, OP_PONG, b"2"))
+    await waiter2
+    assert list(protocol.pings) == [b"3"]
+    protocol.connection_lost(None)
+    assert protocol.pings == {}
+
+
 async def test_ping_futures_get_connection_closed() -> None:
     protocol, _transport = open_protocol()
     waiter1 = await protocol.ping(b"1")
@@ -1101,6 +1116,17 @@ async def test_keepalive_timeout_longer_than_interval() -> None:
     assert loop.time() - start < 0.5
     assert close_frames(protocol, transport) == [(1011, "keepalive ping timeout")]
     protocol.connection_lost(None)
+
+
+async def test_keepalive_timeout_after_pong_in_same_iteration() -> None:
+    # The pong resolved the ping, but the callbacks of the future didn't run
+    # yet when the timeout fires: don't fail the connection.
+    protocol, transport = open_protocol()
+    waiter = asyncio.get_running_loop().create_future()
+    waiter.set_result(None)
+    protocol._keepalive_timeout(waiter)
+    assert protocol.state is State.OPEN
+    assert transport.writes == []
 
 
 async def test_keepalive_disabled() -> None:
@@ -1607,12 +1633,26 @@ async def test_close_while_recv_waits() -> None:
         await recv_task
 
 
+async def test_fail_connection_before_connection_made() -> None:
+    protocol = WebSocketCommonProtocol()
+    protocol.fail_connection(1011)
+    assert protocol.state is State.CLOSED
+    assert protocol.close_code == 1006
+
+
 async def test_close_in_connecting_state() -> None:
     protocol, transport = make_protocol()
     await protocol.close()
     assert transport.close_called == 1
     assert transport.writes == []
     assert protocol.state is State.CLOSED
+
+
+async def test_close_twice_in_connecting_state() -> None:
+    protocol, transport = make_protocol(close_timeout=1)
+    await asyncio.gather(protocol.close(), protocol.close())
+    assert protocol.state is State.CLOSED
+    assert transport.abort_called == 0
 
 
 async def test_close_before_connection_made() -> None:
@@ -1960,6 +2000,18 @@ async def test_stream_buffer_cancel_read() -> None:
         await task
     # The waiter is cancelled: feeding doesn't fail, reading works again.
     buffer.feed_data(b"line\n")
+    assert await buffer.readline() == b"line\n"
+
+
+async def test_stream_buffer_feed_after_cancel() -> None:
+    buffer = StreamBuffer(limit=100)
+    task = asyncio.create_task(buffer.readline())
+    await run_pending()
+    # Data arrives after the reader is cancelled, before it runs again.
+    task.cancel()
+    buffer.feed_data(b"line\n")
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert await buffer.readline() == b"line\n"
 
 

@@ -577,12 +577,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # also acknowledges every earlier ping. An unsolicited pong is ignored.
         if data not in self.pings:
             return
-        for ping_id in list(self.pings):
+        ping_ids = list(self.pings)
+        for ping_id in ping_ids[: ping_ids.index(data) + 1]:
             waiter = self.pings.pop(ping_id)
+            # The future may have been cancelled through self.pings.
             if not waiter.done():
                 waiter.set_result(None)
-            if ping_id == data:
-                break
 
     def _handle_close_frame(self, data: bytes) -> None:
         # RFC 6455 5.5.1: a close frame.
@@ -853,12 +853,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         )
 
     async def _drain(self) -> None:
-        if self._paused_writing and self.state is not State.CLOSED:
-            waiter = self.loop.create_future()
-            self._drain_waiters.append(waiter)
-            # If the caller is cancelled, so is the waiter:
-            # _wake_drain_waiters() skips it.
-            await waiter
+        # Callers write a frame in the OPEN or CLOSING state, then call this
+        # without yielding in between if writing is paused: resume_writing()
+        # or connection_lost() will wake them up.
+        waiter = self.loop.create_future()
+        self._drain_waiters.append(waiter)
+        # If the caller is cancelled, so is the waiter: _wake_drain_waiters()
+        # skips it.
+        await waiter
         if self.state is State.CLOSED:
             raise self.connection_closed_exc()
 
