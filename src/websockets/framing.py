@@ -141,16 +141,17 @@ class Frame(NamedTuple):
 
         """
         mask = bool(mask)
+        limit = wire_limit(max_size, extensions)
         head = await reader(2)
         if len(head) != 2:
             raise EOFError("stream ends inside a frame header")
-        header_size, length = decode_header(head, 0, 2, mask, max_size)
+        header_size, length = decode_header(head, 0, 2, mask, limit)
         if length < 0:
             more = await reader(header_size - 2)
             if len(more) != header_size - 2:
                 raise EOFError("stream ends inside a frame header")
             head += more
-            header_size, length = decode_header(head, 0, header_size, mask, max_size)
+            header_size, length = decode_header(head, 0, header_size, mask, limit)
 
         if length:
             data = await reader(length)
@@ -173,6 +174,7 @@ class Frame(NamedTuple):
         if extensions:
             for extension in reversed(extensions):
                 frame = extension.decode(frame, max_size=max_size)
+            check_decoded_size(frame, max_size)
         frame.check()
         return frame
 
@@ -272,6 +274,35 @@ class Frame(NamedTuple):
                 raise ProtocolError("fragmented control frame")
         else:
             raise ProtocolError(f"invalid opcode: {self.opcode}")
+
+
+def wire_limit(
+    max_size: Optional[int], extensions: Optional[Sequence[Extension]]
+) -> Optional[int]:
+    """Return the largest payload to accept on the wire for ``max_size``.
+
+    Without extensions, it's ``max_size``. With extensions, a payload may be
+    a little larger than the data it carries: deflate adds a few bytes per
+    block to data that doesn't compress. The extension enforces ``max_size``
+    on the decoded data while decoding, so the wire limit gets some slack:
+    1/64 plus 1 KiB.
+
+    """
+    if max_size is None or not extensions:
+        return max_size
+    return max_size + (max_size >> 6) + 1024
+
+
+def check_decoded_size(frame: Frame, max_size: Optional[int]) -> None:
+    """Enforce ``max_size`` on a frame decoded by extensions.
+
+    :raises ~websockets.exceptions.PayloadTooBig: if the payload is larger
+
+    """
+    if max_size is not None and len(frame.data) > max_size:
+        raise PayloadTooBig(
+            f"payload length exceeds size limit ({len(frame.data)} > {max_size} bytes)"
+        )
 
 
 def decode_header(
@@ -472,7 +503,7 @@ class FrameParser:
         end = len(buffer)
         if end - pos >= 2:
             header_size, length = decode_header(
-                buffer, pos, end, self.mask, self.max_size
+                buffer, pos, end, self.mask, wire_limit(self.max_size, self.extensions)
             )
             stop = pos + header_size + length
             # Fast path: the whole frame is in the current buffer. The
@@ -511,6 +542,7 @@ class FrameParser:
             max_size = self.max_size
             for extension in reversed(extensions):
                 frame = extension.decode(frame, max_size=max_size)
+            check_decoded_size(frame, max_size)
             frame.check()
         elif b0 & 0x70:
             # Without extensions, this is all that Frame.check() has left to
@@ -529,7 +561,11 @@ class FrameParser:
         length = -1
         if available >= 2:
             header_size, length = decode_header(
-                buffer, pos, len(buffer), self.mask, self.max_size
+                buffer,
+                pos,
+                len(buffer),
+                self.mask,
+                wire_limit(self.max_size, self.extensions),
             )
         if length < 0:
             # The header is incomplete: move on to the next chunk, with the
