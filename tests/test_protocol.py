@@ -2031,3 +2031,78 @@ async def test_stream_buffer_concurrent_reads() -> None:
         await buffer.readexactly(1)
     buffer.feed_data(b"x\n")
     assert await task == b"x\n"
+
+
+async def test_close_with_full_queue_reads_close_frame() -> None:
+    # The application stops reading and closes: the peer's close frame,
+    # behind messages that don't fit in the queue, must still be read.
+    protocol, transport = open_protocol(max_queue=2, close_timeout=1)
+    protocol.data_received(
+        b"".join(peer_frame(protocol, OP_TEXT, str(i).encode()) for i in range(5))
+    )
+    assert transport.pause_reading_calls == 1
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    task = asyncio.create_task(protocol.close())
+    await run_pending()
+    assert transport.resume_reading_calls == 1
+    protocol.data_received(peer_frame(protocol, OP_TEXT, b"5"))
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    await task
+    assert loop.time() - start < 0.5
+    assert protocol.close_code == 1000
+    assert transport.abort_called == 0
+    # Messages beyond max_queue that arrived after close() are dropped.
+    assert [message async for message in protocol] == ["0", "1"]
+
+
+async def test_fail_connection_with_full_queue_reads_close_frame() -> None:
+    protocol, transport = open_protocol(max_queue=2, close_timeout=1)
+    protocol.data_received(
+        b"".join(peer_frame(protocol, OP_TEXT, str(i).encode()) for i in range(5))
+        + peer_frame(protocol, OP_CLOSE, close_payload(1011))
+    )
+    protocol.fail_connection(1011, "keepalive ping timeout")
+    await protocol.wait_closed()
+    assert transport.resume_reading_calls == 1
+    assert transport.abort_called == 0
+    assert protocol.close_code == 1011
+    assert list(protocol.messages) == ["0", "1"]
+
+
+async def test_recv_resumes_reading_before_close_does() -> None:
+    protocol, transport = open_protocol(max_queue=2, close_timeout=1)
+    protocol.data_received(
+        b"".join(peer_frame(protocol, OP_TEXT, str(i).encode()) for i in range(3))
+    )
+    task = asyncio.create_task(protocol.close())
+    await asyncio.sleep(0)
+    # close() scheduled reading to resume; recv() gets there first.
+    assert await protocol.recv() == "0"
+    assert await protocol.recv() == "1"
+    assert transport.resume_reading_calls == 1
+    await run_pending()
+    assert transport.resume_reading_calls == 1
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    await task
+    assert [message async for message in protocol] == ["2"]
+
+
+async def test_flood_while_closing_memory_stays_bounded() -> None:
+    max_queue, max_size = 4, 100
+    protocol, transport = open_protocol(
+        max_queue=max_queue, max_size=max_size, close_timeout=1
+    )
+    task = asyncio.create_task(protocol.close())
+    await run_pending()
+    frame = peer_frame(protocol, OP_BINARY, b"x" * max_size)
+    assert protocol._parser is not None
+    for _ in range(10 * max_queue):
+        protocol.data_received(frame * 3)
+        queued = sum(len(m) for m in protocol.messages)
+        assert queued <= max_queue * max_size
+        assert protocol._parser.buffered() == 0
+    assert transport.pause_reading_calls == 0
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    await task
+    assert len(protocol.messages) == max_queue

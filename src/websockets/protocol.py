@@ -452,7 +452,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         max_queue = self.max_queue
         messages = self.messages
         while self._parser is not None:
-            if max_queue is not None and len(messages) >= max_queue:
+            if (
+                max_queue is not None
+                and len(messages) >= max_queue
+                # While closing, the peer's close frame must be read:
+                # _queue_message() drops what doesn't fit in the queue.
+                and self.state is State.OPEN
+            ):
                 if not self._paused_reading:
                     self._paused_reading = True
                     self.transport.pause_reading()
@@ -567,6 +573,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._queue_message(message)
 
     def _queue_message(self, message: Data) -> None:
+        if self.max_queue is not None and len(self.messages) >= self.max_queue:
+            # Only in the CLOSING state: in the OPEN state, reading pauses
+            # before the queue overflows.
+            return
         self.messages.append(message)
         waiter = self._recv_waiter
         if waiter is not None and not waiter.done():
@@ -647,6 +657,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._write_frame(True, OP_CLOSE, serialize_close(code, reason))
             self._set_state(State.CLOSING)
             self._start_close_deadline()
+            self._read_until_close_frame()
         if self.state is State.CLOSED:
             return
         if code == 1006 or self.state is State.CONNECTING:
@@ -654,6 +665,15 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         elif self._parser is None:
             # The stream is corrupted: we can't wait for the close frame.
             self.transport.close()
+
+    def _read_until_close_frame(self) -> None:
+        # We sent a close frame: the peer's close frame may be stuck behind
+        # messages that don't fit in the queue. Read on; the CLOSING state
+        # bounds the queue by dropping messages instead of pausing. This
+        # runs soon rather than now: fail_connection() may be called while
+        # frames are being processed.
+        if self._paused_reading:
+            self.loop.call_soon(self._resume_reading)
 
     def _close_transport(self, abort: bool) -> None:
         try:
@@ -730,6 +750,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._write_frame(True, OP_CLOSE, payload)
             self._set_state(State.CLOSING)
             self._start_close_deadline()
+            self._read_until_close_frame()
         elif self.state is State.CONNECTING:
             self._start_close_deadline()
             self._close_transport(abort=False)
@@ -817,6 +838,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Resume below the low-water mark: half of max_queue.
         assert self.max_queue is not None
         if len(self.messages) > self.max_queue // 2:
+            return
+        self._resume_reading()
+
+    def _resume_reading(self) -> None:
+        if not self._paused_reading:
+            # Scheduled by _read_until_close_frame(); recv() resumed already.
             return
         # Frames buffered while paused come first. If they fill the queue
         # again, the transport stays paused.
