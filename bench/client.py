@@ -129,8 +129,17 @@ class Runner:
         self.conns: List[Any] = []
         self.extra: dict[str, Any] = {}
         self.expected_bytes = 0
+        self._payload: Any = None
 
     def payload(self) -> Any:
+        """The message of this workload, made once, before measuring."""
+        cached = self._payload
+        if cached is not None:
+            return cached
+        self._payload = self._make_payload()
+        return self._payload
+
+    def _make_payload(self) -> Any:
         params = self.params
         if params.get("text", True) and self.workload.kind != "stream":
             return common.text_payload(params["size"])
@@ -277,7 +286,7 @@ async def main(args: argparse.Namespace) -> None:
             return
         profiler: Optional[cProfile.Profile] = None
         if args.profile:
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         wall0 = time.perf_counter()
         cpu0 = common.cpu_time()

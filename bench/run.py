@@ -122,6 +122,8 @@ def run_one(
         server_args += ["--cpu", str(server_cpu)]
     if server_profile:
         server_args += ["--profile", server_profile]
+        if workload.kind == "memory":
+            server_args.append("--tracemalloc")
     server = Child(server_args, log)
     client: Optional[Child] = None
     try:

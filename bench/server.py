@@ -8,7 +8,8 @@ standard input, one per line, with one line of JSON each:
 
 * ``cpu``: CPU time of this process so far, in seconds;
 * ``rss``: resident set size in KiB, after a garbage collection;
-* ``prof-start`` / ``prof-stop``: start and stop cProfile (``--profile``);
+* ``prof-start`` / ``prof-stop``: start and stop cProfile, or tracemalloc
+  with ``--tracemalloc``, and write the result to ``--profile``;
 * ``quit`` (or end of input): close the server and exit.
 
 Modes: "echo" sends every message back; "sink" counts the bytes of binary
@@ -23,6 +24,8 @@ import cProfile
 import gc
 import json
 import sys
+import time
+import tracemalloc
 from typing import Any, Optional
 
 import common
@@ -109,6 +112,22 @@ async def start_raw(mode: str, deflate: bool) -> tuple[int, Any]:
     return port, stop
 
 
+def dump_allocations(path: str) -> None:
+    """Write the memory blocks still allocated since tracemalloc started."""
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    sites = [
+        {
+            "where": f"{stat.traceback[0].filename}:{stat.traceback[0].lineno}",
+            "size": stat.size,
+            "count": stat.count,
+        }
+        for stat in snapshot.statistics("lineno")
+    ]
+    with open(path, "w") as file:
+        json.dump(sites, file)
+
+
 STARTERS = {"websockets": start_websockets, "aiohttp": start_aiohttp, "raw": start_raw}
 
 
@@ -135,14 +154,21 @@ async def main(args: argparse.Namespace) -> None:
             gc.collect()
             common.emit(json.dumps({"rss_kib": common.rss_kib()}))
         elif command == "prof-start":
-            profiler = cProfile.Profile()
-            profiler.enable()
+            if args.tracemalloc:
+                gc.collect()
+                tracemalloc.start()
+            else:
+                profiler = cProfile.Profile(time.process_time)
+                profiler.enable()
             common.emit(json.dumps({"ok": True}))
         elif command == "prof-stop":
-            if profiler is not None:
+            if args.tracemalloc:
+                gc.collect()
+                dump_allocations(args.profile)
+            elif profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(args.profile)
-            common.emit(json.dumps({"ok": profiler is not None}))
+            common.emit(json.dumps({"ok": True}))
         else:
             common.emit(json.dumps({"error": f"unknown command {command!r}"}))
     try:
@@ -158,6 +184,11 @@ if __name__ == "__main__":
     parser.add_argument("--deflate", action="store_true")
     parser.add_argument("--cpu", type=int, default=None)
     parser.add_argument("--profile", default="server.prof")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="profile memory allocations instead of CPU time",
+    )
     arguments = parser.parse_args()
     common.pin(arguments.cpu)
     asyncio.run(main(arguments))

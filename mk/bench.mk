@@ -35,4 +35,4 @@ bench-quick: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py --quick
 
 bench-profile: $(BENCH_STAMP)
-	$(BENCH_PY) bench/profile.py
+	$(BENCH_PY) bench/profiling.py
