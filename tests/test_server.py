@@ -358,10 +358,10 @@ async def test_ping_interval_and_ping_timeout() -> None:
             writer.close()
 
 
-async def test_ping_interval_none_sends_no_ping() -> None:
+async def test_client_answers_keepalive_pings() -> None:
     # The client answers the server's pings: the connection stays open.
     async with (
-        serving(ping_interval=0.02, ping_timeout=0.02) as server,
+        serving(ping_interval=0.02, ping_timeout=1) as server,
         connect(uri_of(server), ping_interval=None) as ws,
     ):
         pong_waiter = await ws.ping()
@@ -1407,3 +1407,40 @@ async def test_websocket_server_without_server() -> None:
     ws_server.close()
     assert not ws_server.is_serving()
     await within(ws_server.wait_closed())
+
+
+async def test_connection_registered_after_close_gets_503() -> None:
+    # A connection accepted just before close() whose connection_made() runs
+    # after close() looked at the connections: simulated with a second
+    # listening socket feeding the same WebSocketServer.
+    closed = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        async for _ in ws:
+            pass  # pragma: no cover
+        closed.set()
+        await release.wait()
+
+    start = serve(handler, "127.0.0.1", 0, open_timeout=None)
+    server = await start
+    async with connect(uri_of(server)) as ws:
+        server.close()
+        await within(closed.wait())
+    assert ws.close_code == 1001
+    # close() is waiting for the first handler; a late connection arrives.
+    loop = asyncio.get_running_loop()
+    late = await loop.create_server(start._factory, "127.0.0.1", 0)
+    try:
+        late_port = late.sockets[0].getsockname()[1]
+        # Only part of a request: without a prompt 503, this would wait for
+        # the rest forever (open_timeout=None).
+        data = await raw_exchange(late_port, b"GET / HTTP/1.1\r\n")
+        check_error_response(parse_response(data), 503, b"Server is shutting down.")
+        waiter = asyncio.ensure_future(server.wait_closed())
+        release.set()
+        await within(waiter)
+        assert server.websockets == set()
+    finally:
+        late.close()
+        await late.wait_closed()

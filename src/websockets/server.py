@@ -152,7 +152,6 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self._select_subprotocol = select_subprotocol
         self.open_timeout: Optional[float] = kwargs.pop("open_timeout", OPEN_TIMEOUT)
         super().__init__(**kwargs)
-        self._reading_request = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Register the connection with the server and start the handler.
@@ -278,13 +277,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         :raises ~websockets.exceptions.InvalidMessage: if the request is
             malformed or incomplete; the cause is chained
         """
-        self._reading_request = True
         try:
             path, headers = await read_request(self.reader)
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP request") from exc
-        finally:
-            self._reading_request = False
         if self._debug:
             logger.debug("%s < GET %s HTTP/1.1", self.side, path)
         self.path = path
@@ -513,9 +509,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     def _server_shutdown(self) -> None:
         """Called by :class:`WebSocketServer` when it closes."""
-        if self.state is State.CONNECTING and self._reading_request:
+        if self.state is State.CONNECTING:
             # Stop waiting for the request: the handshake fails and the
-            # client gets a 503 response.
+            # client gets a 503 response. A request that was read already
+            # gets the 503 after process_request().
             self.reader.feed_eof()
 
 
@@ -546,6 +543,10 @@ class WebSocketServer:
     def register(self, protocol: WebSocketServerProtocol) -> None:
         """Track a new connection."""
         self.websockets.add(protocol)
+        if self.closing:
+            # Accepted just before close() but connection_made() ran after
+            # close() looked at the connections.
+            protocol._server_shutdown()
 
     def unregister(self, protocol: WebSocketServerProtocol) -> None:
         """Stop tracking a connection."""
@@ -573,8 +574,6 @@ class WebSocketServer:
     async def _close(self) -> None:
         if self.server is not None:
             self.server.close()
-        # Let connections accepted just before closing reach connection_made.
-        await asyncio.sleep(0)
         for websocket in list(self.websockets):
             websocket._server_shutdown()
         close_tasks = [
@@ -584,8 +583,17 @@ class WebSocketServer:
         ]
         if close_tasks:
             await asyncio.wait(close_tasks)
-        handler_tasks = [websocket.handler_task for websocket in list(self.websockets)]
-        if handler_tasks:
+        # Connections registered meanwhile (accepted before the listening
+        # sockets closed) are rejected with 503 by register(): wait for
+        # their handlers too, until none is left.
+        while True:
+            handler_tasks = [
+                websocket.handler_task
+                for websocket in self.websockets
+                if not websocket.handler_task.done()
+            ]
+            if not handler_tasks:
+                break
             await asyncio.wait(handler_tasks)
         if self.server is not None:
             await self.server.wait_closed()
