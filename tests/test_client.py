@@ -921,3 +921,30 @@ async def test_server_closes_right_after_handshake() -> None:
         await within(ws.recv())
     assert not isinstance(exc_info.value, ConnectionClosedOK)
     assert ws.close_code == 1006
+
+
+async def test_extra_headers_iterator_survives_redirects() -> None:
+    recorder = RequestRecorder()
+    pairs = iter([("X-Extra", "1")])
+    async with (
+        serving(recorder, process_request=redirecting("/target")) as server,
+        connect(uri_of(server, "/start"), extra_headers=pairs) as ws,
+    ):
+        assert ws.path == "/target"
+    assert recorder.headers.get_all("X-Extra") == ["1"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"extra_headers": {"X-Split": "a\r\nInjected: 1"}},
+        {"extra_headers": [("Bad Name", "1")]},
+        {"origin": "https://a.example\r\nInjected: 1"},
+    ],
+)
+async def test_headers_that_cannot_be_sent(kwargs: Any) -> None:
+    recorder = RequestRecorder()
+    async with serving(recorder) as server:
+        with pytest.raises(ValueError, match="invalid HTTP header"):
+            await connect(uri_of(server), **kwargs)
+    assert recorder.requests == []

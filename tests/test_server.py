@@ -1444,3 +1444,53 @@ async def test_connection_registered_after_close_gets_503() -> None:
     finally:
         late.close()
         await late.wait_closed()
+
+
+async def test_extra_headers_iterator_serves_every_connection() -> None:
+    pairs = iter([("X-Extra", "1"), ("X-Extra", "2")])
+    async with serving(extra_headers=pairs) as server:
+        for _ in range(2):
+            async with connect(uri_of(server)) as ws:
+                assert ws.response_headers.get_all("X-Extra") == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("X-Split", "a\r\nSet-Cookie: injected=1"),
+        ("X-Split", "a\nInjected: 1"),
+        ("X-Nul", "a\x00b"),
+        ("X-Surrogate", "\udcff"),
+        ("Bad Name", "value"),
+        ("X-Split\r\nInjected", "1"),
+    ],
+)
+async def test_headers_that_cannot_be_sent_give_500(
+    name: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # For example, a request header echoed in extra_headers or in the
+    # answer of process_request: no response splitting.
+    def extra_headers(path: str, request_headers: Headers) -> Any:
+        return [(name, value)]
+
+    def process_request(path: str, request_headers: Headers) -> Any:
+        if path == "/abort":
+            return http.HTTPStatus.FORBIDDEN, [(name, value)], b"Forbidden.\n"
+        return None
+
+    async with serving(
+        extra_headers=extra_headers, process_request=process_request
+    ) as server:
+        for path in ["/", "/abort"]:
+            data = await raw_exchange(port_of(server), handshake_request(path))
+            assert b"Injected" not in data and b"injected" not in data
+            check_error_response(parse_response(data), 500, b"See server log")
+    records = error_records(caplog.records)
+    assert len(records) == 2
+    assert all("invalid HTTP header" in str(r.exc_info[1]) for r in records)  # type: ignore[index]
+
+
+def test_check_headers_accepts_valid_headers() -> None:
+    from websockets.server import check_headers
+
+    check_headers(Headers([("X-Tab", "a\tb"), ("X-Utf8", "café"), ("X-Empty", "")]))

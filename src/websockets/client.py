@@ -33,6 +33,7 @@ from .headers import (
 )
 from .http import USER_AGENT, read_response
 from .protocol import WebSocketCommonProtocol
+from .server import check_headers
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 
@@ -185,6 +186,8 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             iterable of ``(name, value)`` pairs
         :raises ~websockets.exceptions.InvalidHandshake: if the handshake
             fails
+        :raises ValueError: if a request header can't be sent as it is, for
+            example a value containing CR or LF
         """
         request_headers = Headers()
         host = f"[{wsuri.host}]" if ":" in wsuri.host else wsuri.host
@@ -216,6 +219,7 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
                 else extra_headers
             )
         request_headers.setdefault("User-Agent", USER_AGENT)
+        check_headers(request_headers)
 
         self.write_http_request(wsuri.resource_name, request_headers)
         status_code, response_headers = await self.read_http_response()
@@ -376,6 +380,11 @@ class Connect:
             extensions = _enable_permessage_deflate(extensions)
         elif compression is not None:
             raise ValueError(f"unsupported compression: {compression}")
+
+        # Each redirect reuses extra_headers: an iterator of pairs would only
+        # serve the first request.
+        if extra_headers is not None:
+            extra_headers = Headers(extra_headers)
 
         protocol_kwargs: dict[str, Any] = dict(
             ping_interval=ping_interval,

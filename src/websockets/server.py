@@ -9,6 +9,7 @@ import functools
 import http
 import inspect
 import logging
+import re
 import socket
 import warnings
 from types import TracebackType
@@ -61,6 +62,24 @@ BROWSER_HINT = (
     "You cannot access a WebSocket server directly with a browser. "
     "You need a WebSocket client.\n"
 )
+
+
+# RFC 7230, section 3.2: a field name is a token; a field value contains no
+# control characters but horizontal tab (in particular no CR or LF, which
+# would let a value inject headers or a body: response splitting).
+_header_name_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+_header_value_re = re.compile(r"[\t\x20-\x7e\x80-\ud7ff\ue000-\U0010ffff]*")
+
+
+def check_headers(headers: Headers) -> None:
+    """Check that headers can be written in an HTTP message as they are.
+
+    :raises ValueError: if a header name isn't a token or a value contains
+        a control character (CR, LF, NUL...) or a lone surrogate
+    """
+    for name, value in headers.raw_items():
+        if not _header_name_re.fullmatch(name) or not _header_value_re.fullmatch(value):
+            raise ValueError(f"invalid HTTP header: {name!r}: {value!r}")
 
 
 class OpenTimeout(InvalidMessage):
@@ -475,7 +494,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         if early_response is not None:
             status, headers, body = early_response
-            raise AbortHandshake(http.HTTPStatus(status), headers, body)
+            abort = AbortHandshake(http.HTTPStatus(status), headers, body)
+            check_headers(abort.headers)
+            raise abort
 
         key = check_request(request_headers)
         self.origin = self.process_origin(request_headers, origins)
@@ -502,6 +523,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             )
         response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
         response_headers.setdefault("Server", USER_AGENT)
+        check_headers(response_headers)
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
         self.connection_open()
@@ -755,6 +777,11 @@ class Serve:
             extensions = _enable_permessage_deflate(extensions)
         elif compression is not None:
             raise ValueError(f"unsupported compression: {compression}")
+
+        # Every connection reuses extra_headers: an iterator of pairs would
+        # only serve the first one.
+        if extra_headers is not None and not callable(extra_headers):
+            extra_headers = Headers(extra_headers)
 
         self.ws_server = WebSocketServer()
         secure = kwds.get("ssl") is not None
