@@ -164,21 +164,61 @@ async def test_exception_closes_with_1011_and_is_logged(
     assert "boom in handler" in caplog.text  # the traceback is in the log
 
 
-async def test_exception_after_connection_closed_is_logged(
+async def test_connection_closed_escaping_handler_isnt_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def handler(ws: WebSocketServerProtocol, path: str) -> None:
         await ws.recv()
 
+    with caplog.at_level(logging.DEBUG, logger="websockets.server"):
+        async with serving(handler) as server:
+            async with connect(uri_of(server)) as ws:
+                pass
+            # The handler gets ConnectionClosedOK from recv() and lets it
+            # through: the connection is already closed, no 1011, and no
+            # ERROR log with a traceback (8.1 logged one).
+            assert ws.close_code == 1000
+    assert error_records(caplog.records) == []
+    [record] = [
+        r for r in caplog.records if "Connection handler exited" in r.getMessage()
+    ]
+    assert record.levelno == logging.DEBUG
+    assert record.exc_info is None
+
+
+async def test_connection_closed_error_escaping_handler_is_logged_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        await ws.recv()
+
+    with caplog.at_level(logging.DEBUG, logger="websockets.server"):
+        async with serving(handler) as server, connect(uri_of(server)) as ws:
+            await ws.close(4000, "error")
+    assert error_records(caplog.records) == []
+    [record] = [
+        r for r in caplog.records if "Connection handler exited" in r.getMessage()
+    ]
+    assert record.levelno == logging.INFO
+    assert "4000" in record.getMessage()
+
+
+async def test_exception_after_connection_closed_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def handler(ws: WebSocketServerProtocol, path: str) -> None:
+        await ws.wait_closed()
+        raise RuntimeError("boom after close")
+
     with caplog.at_level(logging.ERROR, logger="websockets.server"):
         async with serving(handler) as server:
             async with connect(uri_of(server)) as ws:
                 pass
-            # The handler gets ConnectionClosedOK from recv(), which is
-            # logged, but the connection is already closed: no 1011.
+            # The connection is already closed: no 1011, but the error is
+            # logged with its traceback.
             assert ws.close_code == 1000
     [record] = error_records(caplog.records)
-    assert isinstance(record.exc_info[1], ConnectionClosedOK)  # type: ignore[index]
+    assert isinstance(record.exc_info[1], RuntimeError)  # type: ignore[index]
 
 
 async def test_handler_cancelled_closes_with_1011() -> None:

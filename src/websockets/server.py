@@ -31,6 +31,8 @@ from typing import (
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
     AbortHandshake,
+    ConnectionClosed,
+    ConnectionClosedOK,
     InvalidHandshake,
     InvalidHeader,
     InvalidMessage,
@@ -200,6 +202,16 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
             try:
                 await self.ws_handler(self, path)
+            except ConnectionClosed as exc:
+                # The handler let through the exception that tells it the
+                # connection is closed: that's how it ends, not a bug in the
+                # handler. Unlike 8.1, don't log a traceback at ERROR level.
+                level = (
+                    logging.DEBUG
+                    if isinstance(exc, ConnectionClosedOK)
+                    else logging.INFO
+                )
+                logger.log(level, "Connection handler exited: %s", exc)
             except Exception:
                 logger.error("Error in connection handler", exc_info=True)
                 if not self.closed:
