@@ -206,7 +206,7 @@ def run_server_mode(python2, full, timeout, processes):
         [python2, LAUNCHER, "-m", "fuzzingclient", "-s", spec_path],
         cwd=HERE,
     )
-    status = processes.wait(wstest, timeout - (time.monotonic() - start))
+    status = processes.wait(wstest, max(1, timeout - (time.monotonic() - start)))
     crashed = server.poll()
     processes.stop(server)
     wall_time = time.monotonic() - start
@@ -248,7 +248,7 @@ def run_client_mode(python2, full, timeout, processes):
             f"ws://127.0.0.1:{port}",
         ],
     )
-    status = processes.wait(client, timeout - (time.monotonic() - start))
+    status = processes.wait(client, max(1, timeout - (time.monotonic() - start)))
     crashed = wstest.poll()
     processes.stop(wstest)
     wall_time = time.monotonic() - start
