@@ -1070,7 +1070,7 @@ async def test_keepalive_sends_pings(is_client: bool) -> None:
 
 
 async def test_keepalive_answered() -> None:
-    protocol, transport = open_protocol(ping_interval=0.01, ping_timeout=0.02)
+    protocol, transport = open_protocol(ping_interval=0.01, ping_timeout=0.5)
     loop = asyncio.get_running_loop()
     start = loop.time()
     # Answer every ping for a while: the connection stays open.
@@ -1116,6 +1116,35 @@ async def test_keepalive_timeout_longer_than_interval() -> None:
     assert loop.time() - start < 0.5
     assert close_frames(protocol, transport) == [(1011, "keepalive ping timeout")]
     protocol.connection_lost(None)
+
+
+async def test_keepalive_one_ping_at_a_time() -> None:
+    # Like websockets 8.1: no new keepalive ping while one waits for its
+    # pong; the next ping goes out ping_interval after the pong.
+    protocol, transport = open_protocol(ping_interval=0.01, ping_timeout=0.1)
+    loop = asyncio.get_running_loop()
+    await transport.wait_for_write(lambda: len(transport.writes) == 1)
+    first_ping = loop.time()
+    await transport.wait_for_write(lambda: len(transport.writes) == 2)
+    # The connection failed ping_timeout after the ping, with no other ping.
+    assert 0.1 <= loop.time() - first_ping < 0.5
+    assert [f.opcode for f in written(protocol, transport)] == [OP_PING, OP_CLOSE]
+    protocol.connection_lost(None)
+
+
+async def test_keepalive_next_ping_after_pong() -> None:
+    protocol, transport = open_protocol(ping_interval=0.05, ping_timeout=1)
+    loop = asyncio.get_running_loop()
+    await transport.wait_for_write(lambda: len(transport.writes) == 1)
+    ping = written(protocol, transport)[0]
+    protocol.data_received(peer_frame(protocol, OP_PONG, ping.data))
+    pong_time = loop.time()
+    await transport.wait_for_write(lambda: len(transport.writes) == 2)
+    assert 0.05 <= loop.time() - pong_time < 0.3
+    assert written(protocol, transport)[1].opcode == OP_PING
+    assert protocol._keepalive_timeout_handle is not None
+    protocol.connection_lost(None)
+    assert protocol._keepalive_timeout_handle is None
 
 
 async def test_keepalive_timeout_after_pong_in_same_iteration() -> None:
@@ -1599,15 +1628,21 @@ async def test_close_timeout(is_client: bool) -> None:
 async def test_close_timeout_one_deadline() -> None:
     # The peer answers the close frame but never closes TCP: still a single
     # deadline from the start of the closing handshake.
-    protocol, transport = open_protocol(True, close_timeout=0.1)
+    protocol, transport = open_protocol(True, close_timeout=0.2)
     loop = asyncio.get_running_loop()
     start = loop.time()
     task = asyncio.create_task(protocol.close())
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.15)
+    deadline = protocol._close_deadline
+    assert deadline is not None
+    assert start < deadline <= start + 0.2 + 0.01
     protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    # Receiving the close frame doesn't start another timeout.
+    assert protocol._close_deadline == deadline
     await task
     elapsed = loop.time() - start
-    assert 0.1 <= elapsed < 0.2
+    # 0.35 or more if the close frame had started a new timeout.
+    assert 0.2 <= elapsed < 0.33
     assert transport.abort_called == 1
     assert protocol.close_code == 1000
 
