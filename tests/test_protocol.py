@@ -783,6 +783,24 @@ async def test_close_frame_from_peer_during_fragmented_send() -> None:
         Frame(False, OP_TEXT, b"a"),
         Frame(True, OP_CLOSE, close_payload(1000)),
     ]
+    # The closing handshake goes on normally: the client waits for the
+    # server to close the TCP connection.
+    assert transport.close_called == transport.abort_called == 0
+    assert protocol.state is State.CLOSING
+
+
+async def test_connection_lost_during_fragmented_send() -> None:
+    protocol, transport = open_protocol()
+
+    def chunks() -> Any:
+        yield "a"
+        protocol.connection_lost(None)
+        yield "b"
+
+    with pytest.raises(ConnectionClosedError):
+        await protocol.send(chunks())
+    # No close frame: fail_connection() isn't called on a closed connection.
+    assert written(protocol, transport) == [Frame(False, OP_TEXT, b"a")]
 
 
 # Write flow control

@@ -960,6 +960,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     raise TypeError("data contains inconsistent types")
                 await self._write_data_frame(False, OP_CONT, data)
             await self._write_data_frame(True, OP_CONT, b"")
+        except ConnectionClosed:
+            # The closing handshake is under way: let it finish normally.
+            raise
         except (Exception, asyncio.CancelledError):
             # The message can't be completed: the peer would see a protocol
             # error anyway.
@@ -988,6 +991,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                     raise TypeError("data contains inconsistent types")
                 await self._write_data_frame(False, OP_CONT, data)
             await self._write_data_frame(True, OP_CONT, b"")
+        except ConnectionClosed:
+            raise
         except (Exception, asyncio.CancelledError):
             self.fail_connection(1011)
             raise
