@@ -263,6 +263,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._frag_chunks: List[Any] = []
         self._frag_size = 0
         self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+        # Text frame that is still arriving: UTF-8 validated up to offset.
+        self._partial_decoder: Optional[codecs.IncrementalDecoder] = None
+        self._partial_offset = 0
 
         # Flow control for writes.
         self._paused_writing = False
@@ -479,9 +482,48 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 self.fail_connection(1011)
                 break
             if frame is None:
+                if self._parser is not None and not self._discard_data:
+                    self._check_incomplete_text_frame(self._parser)
                 break
+            if self._partial_decoder is not None:
+                self._partial_decoder = None
+                self._partial_offset = 0
             self._handle_frame(frame)
         return False
+
+    def _check_incomplete_text_frame(self, parser: FrameParser) -> None:
+        """Validate the UTF-8 of a text frame that is still arriving.
+
+        RFC 6455 8.1: invalid UTF-8 fails the connection. Checking each part
+        of a long frame as it arrives fails it at the first bad byte, like
+        the Autobahn Testsuite's "fail fast" cases expect, instead of when
+        the whole frame is in. Compressed frames are checked once inflated.
+        """
+        peek = parser.pending_payload(self._partial_offset)
+        if peek is None:
+            return
+        b0, data = peek
+        if not data or b0 & 0x40:
+            return
+        decoder = self._partial_decoder
+        if decoder is None:
+            opcode = b0 & 0x0F
+            if opcode == OP_TEXT:
+                decoder = codecs.getincrementaldecoder("utf-8")()
+            elif opcode == OP_CONT and self._frag_decoder is not None:
+                # Continue from the state of the fragmented text message.
+                decoder = codecs.getincrementaldecoder("utf-8")()
+                decoder.setstate(self._frag_decoder.getstate())
+            else:
+                return
+            self._partial_decoder = decoder
+        try:
+            decoder.decode(data)
+        except UnicodeDecodeError as exc:
+            position = self._partial_offset + exc.start
+            self.fail_connection(1007, f"{exc.reason} at position {position}")
+            return
+        self._partial_offset += len(data)
 
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
