@@ -20,9 +20,10 @@ process (``time.process_time()``, user + system); on a shared VM it is
 steadier than wall time. Ratios to aiohttp and to raw are computed
 repetition by repetition, then summarized (median, min to max).
 
-Results: ``bench/results/latest.json`` and ``latest.md`` (full runs) or
-``bench/.work/quick.*`` (quick runs); a full run also rewrites the results
-section of ``docs/performance.rst``.
+Results: ``bench/results/latest.json``, ``latest.md`` and ``summary.rst``
+(full runs) or ``bench/.work/quick.*`` (quick runs); a full run also
+rewrites the results section of ``docs/performance.rst``, between the
+comments ``.. BEGIN BENCH RESULTS`` and ``.. END BENCH RESULTS``.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def run_one(
     log: Any,
     server_profile: str = "",
     client_profile: str = "",
+    count: int = 0,
 ) -> Dict[str, Any]:
     """One repetition of one workload with one library: raw measurements."""
     server_cpu, client_cpu = cpus()
@@ -133,7 +135,9 @@ def run_one(
         port = ready.split()[1]
         client_args = [PY, "client.py", "--lib", lib, "--workload", workload.name]
         client_args += ["--port", port]
-        if quick:
+        if count:
+            client_args += ["--count", str(count)]
+        elif quick:
             client_args.append("--quick")
         if client_cpu is not None:
             client_args += ["--cpu", str(client_cpu)]
@@ -471,6 +475,14 @@ def loads(values: List[float]) -> str:
 def describe(report: Dict[str, Any]) -> str:
     env = report["environment"]
     load = report["load_before"], report["load_after"]
+    busy = ""
+    cores = env.get("cores") or 1
+    if max(load[0][0], load[1][0]) > cores / 2:
+        busy = (
+            " The machine was busy (other jobs were running, see the load "
+            "averages): wall-clock figures are unreliable, CPU figures less so, "
+            "and the ranges show how much the repetitions varied."
+        )
     return (
         f"{report['mode']} run, {report['reps']} repetition(s), {env.get('date')}; "
         f"commit {env.get('commit', '?')}; websockets {env.get('websockets', '?')} "
@@ -478,7 +490,7 @@ def describe(report: Dict[str, Any]) -> str:
         f"Python {env['python']}; {env.get('cores')} cores ({env.get('cpu', '?')}), "
         f"server and client pinned to separate cores: {env['pinned']}. "
         f"Load average (1, 5, 15 min) before: {loads(load[0])}; "
-        f"after: {loads(load[1])}."
+        f"after: {loads(load[1])}.{busy}"
     )
 
 
@@ -562,6 +574,20 @@ def rst_summary(report: Dict[str, Any]) -> str:
             "",
             rst_table(header, rows),
             "",
+            "Targets (medians of the ratios above, or absolute figures):",
+            "",
+            rst_table(
+                ["target", "measured", "met"],
+                [
+                    [
+                        check["target"],
+                        "n/a" if check["value"] is None else f"{check['value']:.2f}",
+                        {True: "yes", False: "no", None: "n/a"}[check["met"]],
+                    ]
+                    for check in report["targets"]
+                ],
+            ),
+            "",
             DOCS_END,
         ]
     )
@@ -583,25 +609,34 @@ def update_docs(report: Dict[str, Any]) -> bool:
     return True
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--quick", action="store_true", help="under a minute")
-    group.add_argument("--full", action="store_true", help="the full suite")
-    parser.add_argument("--reps", type=int, default=0, help="repetitions")
-    parser.add_argument("--only", default="", help="comma-separated workloads")
-    parser.add_argument("--out", default="", help="output directory")
-    parser.add_argument("--no-docs", action="store_true")
-    args = parser.parse_args()
+def write(report: Dict[str, Any], out: str, docs: bool) -> None:
+    """Write the Markdown, JSON and reStructuredText files of a report."""
+    quick = report["mode"] == "quick"
+    stem = "quick" if quick else "latest"
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, stem + ".json"), "w") as file:
+        json.dump(report, file, indent=1, sort_keys=True)
+    text = markdown(report)
+    with open(os.path.join(out, stem + ".md"), "w") as file:
+        file.write(text)
+    with open(os.path.join(out, "quick.rst" if quick else "summary.rst"), "w") as file:
+        file.write(rst_summary(report) + "\n")
+    print()
+    print(text)
+    print(f"Written {os.path.join(out, stem)}.md, .json and the .rst summary.")
+    if docs:
+        if update_docs(report):
+            print(f"Updated {DOCS}.")
+        else:
+            print(f"{DOCS} has no results section ({DOCS_BEGIN}): not updated.")
 
+
+def measure(args: argparse.Namespace) -> Dict[str, Any]:
+    """Run every repetition of the selected workloads; return the report."""
     quick = args.quick
     reps = args.reps or (1 if quick else 5)
-    out = args.out or os.path.join(BENCH, ".work" if quick else "results")
-    stem = "quick" if quick else "latest"
     selected = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
-    os.makedirs(out, exist_ok=True)
     os.makedirs(os.path.join(BENCH, ".work"), exist_ok=True)
-
     load_before = load_average()
     env = environment()
     runs: Dict[str, Dict[str, List[Optional[Dict[str, Any]]]]] = {}
@@ -613,22 +648,7 @@ def main() -> None:
                 libs = list(workload.libs)
                 shift = rep % len(libs)
                 for lib in libs[shift:] + libs[:shift]:
-                    try:
-                        raw: Optional[Dict[str, Any]] = run_one(
-                            workload, lib, quick, log
-                        )
-                    except Exception as exc:  # report and go on
-                        raw = None
-                        errors.append(f"rep {rep + 1}, {workload.name}, {lib}: {exc!r}")
-                        print(f"  ERROR {errors[-1]}", flush=True)
-                    else:
-                        if raw.get("negotiated") is False and workload.deflate:
-                            errors.append(f"{workload.name}, {lib}: no compression")
-                        if raw.get("timed_out"):
-                            errors.append(
-                                f"rep {rep + 1}, {workload.name}, {lib}: time limit "
-                                f"reached after {raw['units']:g} {workload.unit}"
-                            )
+                    raw = run_and_check(workload, lib, quick, log, rep, errors)
                     per_lib = runs.setdefault(workload.name, {})
                     per_lib.setdefault(lib, []).append(raw)
                     if raw is not None:
@@ -664,22 +684,53 @@ def main() -> None:
         "errors": errors,
     }
     report["targets"] = check_targets(analysis, mask)
-    with open(os.path.join(out, stem + ".json"), "w") as file:
-        json.dump(report, file, indent=1, sort_keys=True)
-    text = markdown(report)
-    with open(os.path.join(out, stem + ".md"), "w") as file:
-        file.write(text)
-    print()
-    print(text)
-    print(
-        f"Written {os.path.join(out, stem)}.md and .json "
-        f"in {report['duration_s']:.0f} s."
-    )
-    if not quick and not args.no_docs and not args.only:
-        if update_docs(report):
-            print(f"Updated {DOCS}.")
-        else:
-            print(f"{DOCS} has no results section ({DOCS_BEGIN}): not updated.")
+    return report
+
+
+def run_and_check(
+    workload: Workload, lib: str, quick: bool, log: Any, rep: int, errors: List[str]
+) -> Optional[Dict[str, Any]]:
+    """run_one(), with failures and anomalies recorded in ``errors``."""
+    where = f"rep {rep + 1}, {workload.name}, {lib}"
+    try:
+        raw = run_one(workload, lib, quick, log)
+    except Exception as exc:  # report and go on with the next run
+        errors.append(f"{where}: {exc!r}")
+        print(f"  ERROR {errors[-1]}", flush=True)
+        return None
+    if raw.get("negotiated") is False and workload.deflate:
+        errors.append(f"{where}: compression wasn't negotiated")
+    if raw.get("timed_out"):
+        errors.append(
+            f"{where}: time limit reached after {raw['units']:g} {workload.unit}"
+        )
+    return raw
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--quick", action="store_true", help="under a minute")
+    group.add_argument("--full", action="store_true", help="the full suite")
+    group.add_argument("--render", metavar="JSON", help="rewrite outputs from JSON")
+    parser.add_argument("--reps", type=int, default=0, help="repetitions")
+    parser.add_argument("--only", default="", help="comma-separated workloads")
+    parser.add_argument("--out", default="", help="output directory")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+
+    if args.render:
+        with open(args.render) as file:
+            report = json.load(file)
+        # Recompute what derives from the raw runs, with the current code.
+        report["analysis"] = analyze(report["runs"])
+        report["targets"] = check_targets(report["analysis"], report["mask"])
+    else:
+        report = measure(args)
+    quick = report["mode"] == "quick"
+    out = args.out or os.path.join(BENCH, ".work" if quick else "results")
+    docs = not quick and not args.no_docs and not args.only
+    write(report, out, docs)
 
 
 if __name__ == "__main__":
