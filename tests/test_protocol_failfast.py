@@ -3,10 +3,19 @@ Autobahn Testsuite's cases 6.4.3 and 6.4.4)."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pytest
 
 from websockets.exceptions import ConnectionClosedError
-from websockets.framing import OP_BINARY, OP_CLOSE, OP_CONT, OP_TEXT, serialize_close
+from websockets.framing import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_TEXT,
+    Frame,
+    serialize_close,
+)
 
 from .protocol_helpers import close_frames, open_protocol, peer_frame
 
@@ -109,3 +118,27 @@ async def test_no_validation_after_failing() -> None:
     wire = peer_frame(protocol, OP_TEXT, b"\xff" * 100)
     protocol.data_received(wire[:20])
     assert len(close_frames(protocol, transport)) == 1
+
+
+async def test_continuation_frames_with_extensions_arent_decoded() -> None:
+    # RFC 7692 6.1: only the first frame of a compressed message has RSV1;
+    # continuation frames carry compressed data without it.
+    class Inflate:
+        name = "fake-inflate"
+
+        def decode(self, frame: Frame, *, max_size: Optional[int] = None) -> Frame:
+            return frame._replace(rsv1=False, data=frame.data.replace(b"\xff", b"!"))
+
+        def encode(self, frame: Frame) -> Frame:  # pragma: no cover
+            return frame
+
+    protocol, transport = open_protocol()
+    protocol.extensions = [Inflate()]  # type: ignore[list-item]
+    assert protocol._parser is not None
+    protocol._parser.extensions = protocol.extensions
+    protocol.data_received(peer_frame(protocol, OP_TEXT, b"abc", fin=False))
+    wire = peer_frame(protocol, OP_CONT, b"\xff" * 100)
+    protocol.data_received(wire[:20])
+    protocol.data_received(wire[20:])
+    assert transport.writes == []
+    assert await protocol.recv() == "abc" + "!" * 100

@@ -510,7 +510,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             opcode = b0 & 0x0F
             if opcode == OP_TEXT:
                 decoder = codecs.getincrementaldecoder("utf-8")()
-            elif opcode == OP_CONT and self._frag_decoder is not None:
+            elif (
+                opcode == OP_CONT
+                and self._frag_decoder is not None
+                # With extensions, a continuation frame may carry compressed
+                # data even though it doesn't have RSV1 (RFC 7692 6.1).
+                and not self.extensions
+            ):
                 # Continue from the state of the fragmented text message.
                 decoder = codecs.getincrementaldecoder("utf-8")()
                 decoder.setstate(self._frag_decoder.getstate())
