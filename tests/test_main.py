@@ -13,7 +13,13 @@ from typing import AsyncIterator, Iterator, Optional
 import pytest
 
 import websockets
-from websockets.__main__ import format_message, main, run_client, send_outgoing
+from websockets.__main__ import (
+    format_message,
+    main,
+    read_lines,
+    run_client,
+    send_outgoing,
+)
 
 
 async def echo(websocket: websockets.WebSocketServerProtocol, path: str) -> None:
@@ -233,3 +239,23 @@ async def test_send_outgoing_connection_closed() -> None:
     out = io.StringIO()
     await send_outgoing(ClosedWebSocket(), lines, out)  # type: ignore[arg-type]
     assert out.getvalue() == ""
+
+
+def test_read_lines_after_loop_closed() -> None:
+    # The client exited while the thread was still reading its input.
+    loop = asyncio.new_event_loop()
+    loop.close()
+    lines: asyncio.Queue[Optional[str]] = asyncio.Queue()
+    read_lines(loop, lines, io.StringIO("late\n"))
+    assert lines.empty()
+
+
+def test_read_lines() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        lines: asyncio.Queue[Optional[str]] = asyncio.Queue()
+        read_lines(loop, lines, io.StringIO("one\r\ntwo\n"))
+        loop.run_until_complete(asyncio.sleep(0))
+        assert [lines.get_nowait() for _ in range(3)] == ["one", "two", None]
+    finally:
+        loop.close()

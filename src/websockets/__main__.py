@@ -36,11 +36,9 @@ def read_lines(
     try:
         for line in stdin:
             loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n"))
-    except (OSError, ValueError):  # pragma: no cover
-        pass
-    try:
         loop.call_soon_threadsafe(queue.put_nowait, None)
-    except RuntimeError:  # pragma: no cover - the loop is closed
+    except RuntimeError:
+        # The event loop is closed: the client is exiting.
         pass
 
 
