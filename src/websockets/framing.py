@@ -83,6 +83,10 @@ EXTERNAL_CLOSE_CODES = frozenset(
 # masking key (RFC 6455, section 5.2).
 MAX_HEADER_SIZE = 14
 
+_pack_short = struct.Struct("!BB").pack
+_pack_medium = struct.Struct("!BBH").pack
+_pack_long = struct.Struct("!BBQ").pack
+
 _unpack_from = struct.unpack_from
 _tuple_new = tuple.__new__
 
@@ -235,20 +239,7 @@ class Frame(NamedTuple):
             | (0x10 if frame.rsv3 else 0)
             | frame.opcode
         )
-        data = frame.data
-        length = len(data)
-        mask_bit = 0x80 if mask else 0
-        if length < 126:
-            header = struct.pack("!BB", b0, mask_bit | length)
-        elif length < 65536:
-            header = struct.pack("!BBH", b0, mask_bit | 126, length)
-        else:
-            header = struct.pack("!BBQ", b0, mask_bit | 127, length)
-
-        if mask:
-            key = generate_mask()
-            return apply_mask_prefixed(header + key, data, key)
-        return b"".join((header, data))
+        return serialize_frame(b0, frame.data, mask)
 
     def check(self) -> None:
         """Check that reserved bits and opcode have acceptable values.
@@ -274,6 +265,34 @@ class Frame(NamedTuple):
                 raise ProtocolError("fragmented control frame")
         else:
             raise ProtocolError(f"invalid opcode: {self.opcode}")
+
+
+def serialize_frame(
+    b0: int, data: Union[bytes, bytearray, memoryview], mask: bool
+) -> bytes:
+    """Return the bytes of a frame on the wire: RFC 6455, section 5.2.
+
+    This is the one implementation of the frame format for writing, used by
+    :meth:`Frame.serialize` and by the connection's hot path, which skips
+    :meth:`Frame.check` when it knows the frame is valid.
+
+    :param b0: first byte of the header: FIN, RSV1-3 and opcode
+    :param data: payload
+    :param mask: whether to mask the payload with a fresh key (section 5.3)
+
+    """
+    length = len(data)
+    mask_bit = 0x80 if mask else 0
+    if length < 126:
+        header = _pack_short(b0, mask_bit | length)
+    elif length < 65536:
+        header = _pack_medium(b0, mask_bit | 126, length)
+    else:
+        header = _pack_long(b0, mask_bit | 127, length)
+    if mask:
+        key = generate_mask()
+        return apply_mask_prefixed(header + key, data, key)
+    return b"".join((header, data))
 
 
 def wire_limit(

@@ -63,6 +63,7 @@ from .framing import (
     parse_close,
     prepare_data,
     serialize_close,
+    serialize_frame,
 )
 from .http import MAX_LINE
 from .streams import StreamBuffer
@@ -921,11 +922,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             logger.debug(
                 "%s > %s fin=%s len=%d", self.side, OPCODE_NAMES[opcode], fin, len(data)
             )
-        frame = Frame(fin, opcode, data)  # type: ignore[arg-type]
         # A frame's header and payload go out in a single write.
-        self.transport.write(
-            frame.serialize(mask=self.is_client, extensions=self.extensions)
-        )
+        if self.extensions:
+            frame = Frame(fin, opcode, data)  # type: ignore[arg-type]
+            self.transport.write(
+                frame.serialize(mask=self.is_client, extensions=self.extensions)
+            )
+        else:
+            # Fast path: callers only write valid frames.
+            self.transport.write(
+                serialize_frame(opcode | 0x80 if fin else opcode, data, self.is_client)
+            )
 
     async def _drain(self) -> None:
         # Callers write a frame in the OPEN or CLOSING state, then call this
@@ -970,14 +977,29 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         :raises ~websockets.exceptions.ConnectionClosed: when the connection
             is closed
         """
-        await self._wait_for_fragmented_message()
+        if self._fragmented_message_waiter is not None:
+            await self._wait_for_fragmented_message()
 
+        # Unfragmented messages: the hot path, with a single await when
+        # writing is paused and none otherwise.
+        data: BytesLike
         if isinstance(message, str):
-            await self._write_data_frame(True, OP_TEXT, message.encode())
+            opcode, data = OP_TEXT, message.encode()
         elif isinstance(message, (bytes, bytearray, memoryview)):
             opcode, data = prepare_data(message)
-            await self._write_data_frame(True, opcode, data)
-        elif isinstance(message, Mapping):
+        else:
+            await self._send_iterable(message)
+            return
+        if self.state is not State.OPEN:
+            await self.ensure_open()
+        self._write_frame(True, opcode, data)
+        if self._paused_writing:
+            await self._drain()
+
+    async def _send_iterable(
+        self, message: Union[Iterable[Data], AsyncIterable[Data]]
+    ) -> None:
+        if isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
             await self._send_fragments(iter(message))
