@@ -289,9 +289,11 @@ async def main(args: argparse.Namespace) -> None:
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         wall0 = time.perf_counter()
+        faults0 = common.minor_faults()
         cpu0 = common.cpu_time()
         units = await asyncio.wait_for(runner.run(), seconds + 60)
         cpu1 = common.cpu_time()
+        faults1 = common.minor_faults()
         wall1 = time.perf_counter()
         if profiler is not None:
             profiler.disable()
@@ -300,6 +302,7 @@ async def main(args: argparse.Namespace) -> None:
             "wall": wall1 - wall0,
             "units": units,
             "client_cpu": cpu1 - cpu0,
+            "client_minflt": faults1 - faults0,
             "timed_out": wall1 - wall0 >= seconds,
             **runner.extra,
         }

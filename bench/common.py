@@ -64,6 +64,11 @@ def cpu_time() -> float:
     return time.process_time()
 
 
+def minor_faults() -> int:
+    """Minor page faults of this process so far (fresh memory touched)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def rss_kib() -> int:
     """Resident set size of this process in KiB (VmRSS)."""
     with open("/proc/self/status") as status:

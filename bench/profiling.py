@@ -35,7 +35,15 @@ from typing import Any, Dict, List, Tuple
 from run import BENCH, ROOT, run_one
 from workloads import BY_NAME
 
-DEFAULT = ["conc100", "rt64", "stream1m", "handshake", "memory", "memory-deflate"]
+DEFAULT = [
+    "conc100",
+    "rt64",
+    "stream1m",
+    "handshake",
+    "memory",
+    "memory-deflate",
+    "stream64k-deflate",
+]
 TOP = 25
 
 

@@ -48,6 +48,12 @@ ROOT = os.path.dirname(BENCH)
 PY = sys.executable
 LIBS = ("websockets", "aiohttp", "raw")
 DOCS = os.path.join(ROOT, "docs", "performance.rst")
+# glibc tunables: serve allocations up to 32 MiB from the heap and don't give
+# memory back to the OS below 128 MiB of free space at the top of the heap.
+MALLOC_TUNED = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(128 * 1024 * 1024),
+}
 DOCS_BEGIN = ".. BEGIN BENCH RESULTS"
 DOCS_END = ".. END BENCH RESULTS"
 
@@ -164,6 +170,7 @@ def run_one(
             result["rss_after_kib"] = after["rss_kib"]
         else:
             result["server_cpu"] = after["cpu"] - before["cpu"]
+            result["server_minflt"] = after["minflt"] - before["minflt"]
         client.send("go")
         done = client.readline(90)
         if done != "DONE":
@@ -193,15 +200,17 @@ def metrics(workload: Workload, raw: Dict[str, Any]) -> Dict[str, float]:
     # many connections keep both sides busy at once.
     sequential = workload.kind == "rt" and workload.params.get("conns") == 1
     busiest = server + client if sequential else max(server, client)
-    return {
+    figures = {
         "server_us": server / units * 1e6,
         "client_us": client / units * 1e6,
         "wall_rate": units / raw["wall"],
         "cpu_rate": units / busiest,
     }
-
-
-LOWER_IS_BETTER = {"server_us", "client_us", "kib_per_conn"}
+    if "server_minflt" in raw and "client_minflt" in raw:
+        # Fresh memory touched: each fault costs the kernel a zeroed page.
+        figures["server_faults"] = raw["server_minflt"] / units
+        figures["client_faults"] = raw["client_minflt"] / units
+    return figures
 
 
 def summarize(values: List[float]) -> Dict[str, float]:
@@ -244,6 +253,7 @@ def environment() -> Dict[str, Any]:
         "platform": platform.platform(),
         "cores": os.cpu_count(),
         "pinned": cpus() != (None, None),
+        "malloc": {key: os.environ[key] for key in MALLOC_TUNED if key in os.environ},
     }
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -316,7 +326,8 @@ def analyze(
             entry["ratios"][other] = {
                 key: summarize([mine[key] / their[key] for mine, their in pairs])
                 for key in pairs[0][0]
-                if all(their[key] for _, their in pairs)
+                # Page faults are often 0 or close: their ratios mean nothing.
+                if not key.endswith("_faults") and all(their[key] for _, their in pairs)
             }
         analysis[name] = entry
     return analysis
@@ -345,6 +356,8 @@ METRIC_NAMES = {
     "cpu_rate": "CPU-bound throughput",
     "wall_rate": "wall-clock throughput",
     "kib_per_conn": "KiB per idle connection",
+    "server_faults": "server page faults per unit",
+    "client_faults": "client page faults per unit",
 }
 
 
@@ -415,6 +428,8 @@ def unit_label(workload: Workload, metric: str) -> str:
         return f"µs per {workload.unit}"
     if metric in ("cpu_rate", "wall_rate"):
         return f"{workload.unit}/s"
+    if metric in ("server_faults", "client_faults"):
+        return f"faults per {workload.unit}"
     return "KiB per connection"
 
 
@@ -475,6 +490,10 @@ def loads(values: List[float]) -> str:
 def describe(report: Dict[str, Any]) -> str:
     env = report["environment"]
     load = report["load_before"], report["load_after"]
+    tuned = ""
+    if env.get("malloc"):
+        settings = ", ".join(f"{k}={v}" for k, v in env["malloc"].items())
+        tuned = f" glibc malloc tuned ({settings}): big buffers stay on the heap."
     busy = ""
     cores = env.get("cores") or 1
     if max(load[0][0], load[1][0]) > cores / 2:
@@ -490,7 +509,7 @@ def describe(report: Dict[str, Any]) -> str:
         f"Python {env['python']}; {env.get('cores')} cores ({env.get('cpu', '?')}), "
         f"server and client pinned to separate cores: {env['pinned']}. "
         f"Load average (1, 5, 15 min) before: {loads(load[0])}; "
-        f"after: {loads(load[1])}.{busy}"
+        f"after: {loads(load[1])}.{busy}{tuned}"
     )
 
 
@@ -521,6 +540,20 @@ def markdown(report: Dict[str, Any]) -> str:
         "## Memory per idle connection (lower is better)",
         "",
         markdown_table(HEADER, table_rows(analysis, ["kib_per_conn"], True)),
+        "",
+        "## Minor page faults per unit of work (lower is better)",
+        "",
+        "Fresh memory touched during the measured section (getrusage "
+        "ru_minflt): the kernel zeroes a 4 KiB page for each. With large "
+        "messages, glibc's malloc may serve each big buffer from a new "
+        "mmap() and unmap it when freed, so that every received byte lands "
+        "on a fresh page: then page faults, not the library, dominate the "
+        "CPU cost, and they vary from run to run with the allocator's state "
+        "(see bench/results/PROFILE.md).",
+        "",
+        markdown_table(
+            HEADER, table_rows(analysis, ["server_faults", "client_faults"], True)
+        ),
         "",
         "## Targets",
         "",
@@ -717,7 +750,15 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated workloads")
     parser.add_argument("--out", default="", help="output directory")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument(
+        "--tune-malloc",
+        action="store_true",
+        help="keep big buffers on glibc's heap (no mmap per buffer) in the "
+        "children, to measure the libraries without page-fault noise",
+    )
     args = parser.parse_args()
+    if args.tune_malloc:
+        os.environ.update(MALLOC_TUNED)
 
     if args.render:
         with open(args.render) as file:

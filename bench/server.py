@@ -6,7 +6,8 @@ Usage: python bench/server.py --lib {websockets,aiohttp,raw} --mode {echo,sink}
 Prints ``READY <port>`` once listening, then answers commands read on
 standard input, one per line, with one line of JSON each:
 
-* ``cpu``: CPU time of this process so far, in seconds;
+* ``cpu``: CPU time of this process so far, in seconds, and minor page
+  faults;
 * ``rss``: resident set size in KiB, after a garbage collection;
 * ``prof-start`` / ``prof-stop``: start and stop cProfile, or tracemalloc
   with ``--tracemalloc``, and write the result to ``--profile``;
@@ -149,7 +150,8 @@ async def main(args: argparse.Namespace) -> None:
         if command in ("", "quit"):
             break
         if command == "cpu":
-            common.emit(json.dumps({"cpu": common.cpu_time()}))
+            cpu = {"cpu": common.cpu_time(), "minflt": common.minor_faults()}
+            common.emit(json.dumps(cpu))
         elif command == "rss":
             gc.collect()
             common.emit(json.dumps({"rss_kib": common.rss_kib()}))
