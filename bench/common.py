@@ -206,20 +206,25 @@ class RawFrames:
             if self.have < self.length:
                 return
             over = self.have - self.length
-            if over:
-                chunks[-1] = memoryview(data)[: len(data) - over]
-                data = data[len(data) - over :]
-            else:
-                data = b""
+            view = memoryview(data)
+            chunks[-1] = view[: len(data) - over]
+            # What follows the frame is parsed in place, without a copy.
+            data = view[len(data) - over :]
             mask = self.mask
             payload = unmask_join(chunks, mask) if mask else b"".join(chunks)
             self.chunks = None
             self.on_frame(self.opcode, payload)
             if not data:
                 return
-        elif self.rest:
+            self._parse(data)
+            return
+        if self.rest:
             data = self.rest + data
             self.rest = b""
+        self._parse(data)
+
+    def _parse(self, data: Any) -> None:
+        """Parse frames from ``data``, bytes or a memoryview of bytes."""
         size = len(data)
         pos = 0
         while size - pos >= 2:
@@ -240,7 +245,7 @@ class RawFrames:
             if second & 0x80:
                 if size < start + 4:
                     break
-                mask = data[start : start + 4]
+                mask = bytes(data[start : start + 4])
                 start += 4
             end = start + length
             if end > size:
@@ -253,14 +258,13 @@ class RawFrames:
                 self.opcode = data[pos] & 0x0F
                 return
             if mask is None:
-                payload = data[start:end]
+                payload = bytes(data[start:end])
             else:
-                with memoryview(data) as view:
-                    payload = apply_mask(view[start:end], mask)
+                payload = apply_mask(data[start:end], mask)
             self.on_frame(data[pos] & 0x0F, payload)
             pos = end
         if pos < size:
-            self.rest = data[pos:]
+            self.rest = bytes(data[pos:])
 
 
 def parse_handshake(buffer: bytearray) -> Optional[tuple[bytes, dict[bytes, bytes]]]:
