@@ -6,7 +6,7 @@
 # this project is installed there in editable mode, so that the benchmark
 # always measures the current source tree, C accelerator included.
 #
-# make bench        full run (about 10 minutes), writes bench/results/latest.*
+# make bench        full run (5-10 minutes), writes bench/results/latest.*
 #                   and the table of docs/performance.rst
 # make bench-quick  under a minute, for day-to-day work; writes bench/.work/
 # make bench-profile  cProfile of both sides, writes bench/results/profile/
