@@ -633,6 +633,19 @@ class FrameParser:
             data = b"".join(parts)
         return self._make_frame(buffer[pos], data)
 
+    def pending_first_byte(self) -> Optional[int]:
+        """Return the first byte of the header of the next frame, if any.
+
+        This tells the opcode and the RSV1 bit of an incomplete frame
+        cheaply, before peeking at its payload with :meth:`pending_payload`.
+
+        """
+        buffer = self._buffer
+        pos = self._pos
+        if pos < len(buffer):
+            return buffer[pos]
+        return None
+
     def pending_payload(self, start: int) -> Optional[Tuple[int, bytes]]:
         """Peek at the payload of a frame that isn't complete yet.
 

@@ -500,11 +500,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         the Autobahn Testsuite's "fail fast" cases expect, instead of when
         the whole frame is in. Compressed frames are checked once inflated.
         """
-        peek = parser.pending_payload(self._partial_offset)
-        if peek is None:
-            return
-        b0, data = peek
-        if not data or b0 & 0x40:
+        b0 = parser.pending_first_byte()
+        # Skip binary frames and compressed frames before peeking at the
+        # payload: only text frames are worth the cost.
+        if b0 is None or b0 & 0x40:
             return
         decoder = self._partial_decoder
         if decoder is None:
@@ -523,7 +522,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 decoder.setstate(self._frag_decoder.getstate())
             else:
                 return
-            self._partial_decoder = decoder
+        peek = parser.pending_payload(self._partial_offset)
+        if peek is None:
+            return
+        data = peek[1]
+        if not data:
+            return
+        self._partial_decoder = decoder
         try:
             decoder.decode(data)
         except UnicodeDecodeError as exc:
