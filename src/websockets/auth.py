@@ -52,6 +52,8 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
     :class:`~websockets.server.WebSocketServerProtocol`.
     """
 
+    __slots__ = ("check_credentials", "realm", "username")
+
     def __init__(
         self,
         *args: Any,

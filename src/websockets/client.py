@@ -63,6 +63,13 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
     is_client = True
     side = "client"
 
+    __slots__ = (
+        "available_extensions",
+        "available_subprotocols",
+        "extra_headers",
+        "origin",
+    )
+
     def __init__(
         self,
         *,

@@ -32,6 +32,40 @@ class MultipleValuesError(LookupError):
         return super().__str__()
 
 
+# Header names of opening handshakes, in their usual spellings and in lower
+# case. Headers stores these shared strings instead of one copy per
+# connection. The table is fixed: names sent by peers are never added to it.
+_COMMON_NAMES = {
+    name: name
+    for spelling in [
+        "Host",
+        "Upgrade",
+        "Connection",
+        "Origin",
+        "User-Agent",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Cache-Control",
+        "Pragma",
+        "Cookie",
+        "Authorization",
+        "Date",
+        "Server",
+        "Sec-WebSocket-Key",
+        "Sec-WebSocket-Version",
+        "Sec-WebSocket-Extensions",
+        "Sec-WebSocket-Protocol",
+        "Sec-WebSocket-Accept",
+        "Content-Length",
+        "Content-Type",
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "X-Real-IP",
+    ]
+    for name in (spelling, spelling.lower())
+}
+
+
 class Headers(MutableMapping[str, str]):
     """Efficient data structure for manipulating HTTP headers.
 
@@ -50,10 +84,14 @@ class Headers(MutableMapping[str, str]):
     keyword arguments.
     """
 
-    __slots__ = ["_dict", "_list"]
+    # Headers are kept as a list of (name, value) pairs and a parallel list
+    # of lower-cased names. A handshake has a dozen headers: scanning a short
+    # list is as fast as hashing, and an idle connection keeps its request
+    # and response headers, so the compact layout saves memory.
+    __slots__ = ["_keys", "_list"]
 
     def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
-        self._dict: Dict[str, List[str]] = {}
+        self._keys: List[str] = []
         self._list: List[Tuple[str, str]] = []
         self.update(*args, **kwargs)
 
@@ -66,7 +104,7 @@ class Headers(MutableMapping[str, str]):
 
     def copy(self) -> Headers:
         copy = self.__class__()
-        copy._dict = {key: list(values) for key, values in self._dict.items()}
+        copy._keys = list(self._keys)
         copy._list = list(self._list)
         return copy
 
@@ -77,42 +115,57 @@ class Headers(MutableMapping[str, str]):
     # Collection methods
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._dict
+        return isinstance(key, str) and key.lower() in self._keys
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
+        # Distinct lower-cased names, in the order they first appeared.
+        return iter(dict.fromkeys(self._keys))
 
     def __len__(self) -> int:
-        return len(self._dict)
+        return len(set(self._keys))
 
     # MutableMapping methods
 
     def __getitem__(self, key: str) -> str:
-        values = self._dict[key.lower()]
+        values = self.get_all(key)
         if len(values) == 1:
             return values[0]
+        if not values:
+            raise KeyError(key)
         raise MultipleValuesError(key)
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._dict.setdefault(key.lower(), []).append(value)
+        # Share one copy of common header names between all connections.
+        key = _COMMON_NAMES.get(key, key)
+        key_lower = key.lower()
+        self._keys.append(_COMMON_NAMES.get(key_lower, key_lower))
         self._list.append((key, value))
 
     def __delitem__(self, key: str) -> None:
         key_lower = key.lower()
-        del self._dict[key_lower]
+        if key_lower not in self._keys:
+            raise KeyError(key)
         # This is inefficient. Fortunately deleting HTTP headers is uncommon.
-        self._list = [(k, v) for k, v in self._list if k.lower() != key_lower]
+        kept = [(k, item) for k, item in zip(self._keys, self._list) if k != key_lower]
+        self._keys = [k for k, _ in kept]
+        self._list = [item for _, item in kept]
+
+    def _as_dict(self) -> Dict[str, List[str]]:
+        result: Dict[str, List[str]] = {}
+        for key, (_, value) in zip(self._keys, self._list):
+            result.setdefault(key, []).append(value)
+        return result
 
     def __eq__(self, other: Any) -> bool:
         if not isinstance(other, Headers):
             return NotImplemented
-        return self._dict == other._dict
+        return self._as_dict() == other._as_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
     def clear(self) -> None:
         """Remove all headers."""
-        self._dict = {}
+        self._keys = []
         self._list = []
 
     def update(self, *args: HeadersLike, **kwargs: str) -> None:  # type: ignore[override]
@@ -132,7 +185,8 @@ class Headers(MutableMapping[str, str]):
 
         :param key: header name
         """
-        return self._dict.get(key.lower(), [])
+        key_lower = key.lower()
+        return [item[1] for k, item in zip(self._keys, self._list) if k == key_lower]
 
     def raw_items(self) -> Iterator[Tuple[str, str]]:
         """Return an iterator of all values as ``(name, value)`` pairs."""

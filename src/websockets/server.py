@@ -135,6 +135,20 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
     is_client = False
     side = "server"
 
+    __slots__ = (
+        "_process_request",
+        "_select_subprotocol",
+        "available_extensions",
+        "available_subprotocols",
+        "extra_headers",
+        "handler_task",
+        "open_timeout",
+        "origin",
+        "origins",
+        "ws_handler",
+        "ws_server",
+    )
+
     def __init__(
         self,
         ws_handler: WSHandler,
