@@ -273,7 +273,7 @@ def _enable_permessage_deflate(
         extensions.append(
             ClientPerMessageDeflateFactory(
                 client_max_window_bits=True,
-                compress_settings={"memLevel": 5},
+                compress_settings={"memLevel": 5, "level": 1},
             )
         )
     return extensions

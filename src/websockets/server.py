@@ -681,7 +681,7 @@ def _enable_permessage_deflate(
             ServerPerMessageDeflateFactory(
                 server_max_window_bits=12,
                 client_max_window_bits=12,
-                compress_settings={"memLevel": 5},
+                compress_settings={"memLevel": 5, "level": 1},
             )
         )
     return extensions
