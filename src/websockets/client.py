@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import urllib.parse
-import warnings
 from types import TracebackType
 from typing import Any, Callable, Generator, List, Optional, Sequence, Type
 
+from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike
 from .exceptions import (
     InvalidHandshake,
@@ -354,24 +354,14 @@ class Connect:
         extra_headers: Optional[HeadersLike] = None,
         **kwds: Any,
     ) -> None:
-        timeout = kwds.pop("timeout", None)
-        if timeout is not None:
-            warnings.warn(
-                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
-            )
-            close_timeout = timeout
-        klass = kwds.pop("klass", None)
-        if klass is not None:
-            warnings.warn(
-                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
-            )
-            if create_protocol is None:
-                create_protocol = klass
+        close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
+            kwds,
+            close_timeout=close_timeout,
+            create_protocol=create_protocol,
+            loop=loop,
+        )
         if create_protocol is None:
             create_protocol = WebSocketClientProtocol
-        if loop is not None:
-            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
-        legacy_recv = kwds.pop("legacy_recv", False)
         self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
 
         wsuri = _parse_uri(uri)

@@ -85,6 +85,13 @@ OPCODE_NAMES = {
 }
 
 
+async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:
+    # send() handles iterables and async iterables with the same code. This
+    # never yields control to the event loop.
+    for item in iterable:
+        yield item
+
+
 class State(enum.IntEnum):
     """State of a WebSocket connection."""
 
@@ -1069,9 +1076,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            await self._send_fragments(iter(message))
+            await self._send_fragments(_aiter(message))
         elif isinstance(message, AsyncIterable):
-            await self._send_async_fragments(message.__aiter__())
+            await self._send_fragments(message.__aiter__())
         else:
             raise TypeError("data must be bytes, str, or iterable")
 
@@ -1080,36 +1087,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         while self._fragmented_message_waiter is not None:
             await asyncio.shield(self._fragmented_message_waiter)
 
-    async def _send_fragments(self, chunks: Iterable[Data]) -> None:
-        iterator = iter(chunks)
-        try:
-            first = next(iterator)
-        except StopIteration:
-            return
-        opcode, data = prepare_data(first)
-        await self.ensure_open()
-        waiter = self._fragmented_message_waiter = self.loop.create_future()
-        try:
-            self._write_frame(False, opcode, data)
-            for chunk in iterator:
-                chunk_opcode, data = prepare_data(chunk)
-                if chunk_opcode != opcode:
-                    raise TypeError("data contains inconsistent types")
-                await self._write_data_frame(False, OP_CONT, data)
-            await self._write_data_frame(True, OP_CONT, b"")
-        except ConnectionClosed:
-            # The closing handshake is under way: let it finish normally.
-            raise
-        except (Exception, asyncio.CancelledError):
-            # The message can't be completed: the peer would see a protocol
-            # error anyway.
-            self.fail_connection(1011)
-            raise
-        finally:
-            self._fragmented_message_waiter = None
-            waiter.set_result(None)
-
-    async def _send_async_fragments(self, chunks: AsyncIterator[Data]) -> None:
+    async def _send_fragments(self, chunks: AsyncIterator[Data]) -> None:
+        # RFC 6455 5.4: a fragmented message is a first frame with the
+        # message's opcode, continuation frames, and FIN on the last one.
         try:
             first = await chunks.__anext__()
         except StopAsyncIteration:
@@ -1129,8 +1109,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 await self._write_data_frame(False, OP_CONT, data)
             await self._write_data_frame(True, OP_CONT, b"")
         except ConnectionClosed:
+            # The closing handshake is under way: let it finish normally.
             raise
         except (Exception, asyncio.CancelledError):
+            # The message can't be completed: the peer would see a protocol
+            # error anyway.
             self.fail_connection(1011)
             raise
         finally:

@@ -28,6 +28,7 @@ from typing import (
     cast,
 )
 
+from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
     AbortHandshake,
@@ -779,24 +780,14 @@ class Serve:
         ] = None,
         **kwds: Any,
     ) -> None:
-        timeout = kwds.pop("timeout", None)
-        if timeout is not None:
-            warnings.warn(
-                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
-            )
-            close_timeout = timeout
-        klass = kwds.pop("klass", None)
-        if klass is not None:
-            warnings.warn(
-                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
-            )
-            if create_protocol is None:
-                create_protocol = klass
+        close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
+            kwds,
+            close_timeout=close_timeout,
+            create_protocol=create_protocol,
+            loop=loop,
+        )
         if create_protocol is None:
             create_protocol = WebSocketServerProtocol
-        if loop is not None:
-            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
-        legacy_recv = kwds.pop("legacy_recv", False)
         open_timeout = kwds.pop("open_timeout", OPEN_TIMEOUT)
 
         if compression == "deflate":
