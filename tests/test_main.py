@@ -241,7 +241,7 @@ async def test_send_outgoing_connection_closed() -> None:
     assert out.getvalue() == ""
 
 
-def test_read_lines_after_loop_closed() -> None:
+async def test_read_lines_after_loop_closed() -> None:
     # The client exited while the thread was still reading its input.
     loop = asyncio.new_event_loop()
     loop.close()
@@ -250,12 +250,8 @@ def test_read_lines_after_loop_closed() -> None:
     assert lines.empty()
 
 
-def test_read_lines() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        lines: asyncio.Queue[Optional[str]] = asyncio.Queue()
-        read_lines(loop, lines, io.StringIO("one\r\ntwo\n"))
-        loop.run_until_complete(asyncio.sleep(0))
-        assert [lines.get_nowait() for _ in range(3)] == ["one", "two", None]
-    finally:
-        loop.close()
+async def test_read_lines() -> None:
+    lines: asyncio.Queue[Optional[str]] = asyncio.Queue()
+    read_lines(asyncio.get_running_loop(), lines, io.StringIO("one\r\ntwo\n"))
+    await asyncio.sleep(0)
+    assert [lines.get_nowait() for _ in range(3)] == ["one", "two", None]
