@@ -36,6 +36,7 @@ from typing import (
     List,
     Mapping,
     Optional,
+    Tuple,
     Union,
     cast,
 )
@@ -211,6 +212,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_partial_offset",
         "_paused_reading",
         "_paused_writing",
+        "_pending_failure",
+        "_pending_failure_handle",
         "_recv_waiter",
         "close_code",
         "close_reason",
@@ -328,6 +331,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._frag_chunks: List[Any] = []
         self._frag_size = 0
         self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+        # Failure deferred until queued messages are read: (code, reason).
+        self._pending_failure: Optional[Tuple[int, str]] = None
+        self._pending_failure_handle: Optional[asyncio.TimerHandle] = None
         # Text frame that is still arriving: UTF-8 validated up to offset.
         self._partial_decoder: Optional[codecs.IncrementalDecoder] = None
         self._partial_offset = 0
@@ -518,7 +524,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """
         max_queue = self.max_queue
         messages = self.messages
-        while self._parser is not None:
+        while self._parser is not None and self._pending_failure is None:
             if (
                 max_queue is not None
                 and len(messages) >= max_queue
@@ -534,11 +540,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 frame = self._parser.next_frame()
             except PayloadTooBig as exc:
                 self._parser = None
-                self.fail_connection(1009, str(exc) or "message too big")
+                self._fail_from_peer(1009, str(exc) or "message too big")
                 break
             except ProtocolError as exc:
                 self._parser = None
-                self.fail_connection(1002, str(exc))
+                self._fail_from_peer(1002, str(exc))
                 break
             except Exception:
                 logger.error("Error while parsing frames", exc_info=True)
@@ -596,7 +602,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             decoder.decode(data)
         except UnicodeDecodeError as exc:
             position = self._partial_offset + exc.start
-            self.fail_connection(1007, f"{exc.reason} at position {position}")
+            self._fail_from_peer(1007, f"{exc.reason} at position {position}")
             return
         self._partial_offset += len(data)
 
@@ -627,10 +633,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         data = frame.data
         if opcode == OP_CONT:
             if self._frag_opcode is None:
-                self.fail_connection(1002, "unexpected continuation frame")
+                self._fail_from_peer(1002, "unexpected continuation frame")
                 return
         elif self._frag_opcode is not None:
-            self.fail_connection(1002, "expected a continuation frame")
+            self._fail_from_peer(1002, "expected a continuation frame")
             return
 
         if self._discard_data:
@@ -644,7 +650,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 try:
                     message: Data = data.decode()
                 except UnicodeDecodeError as exc:
-                    self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
+                    self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
                     return
             else:
                 message = data
@@ -668,7 +674,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             try:
                 self._frag_chunks.append(decoder.decode(data, frame.fin))
             except UnicodeDecodeError as exc:
-                self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
+                self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
                 return
         else:
             self._frag_chunks.append(data)
@@ -804,6 +810,46 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         else:
             transport.close()
 
+    def _fail_from_peer(self, code: int, reason: str) -> None:
+        """Fail the connection because the peer broke the protocol.
+
+        Messages received before the error are delivered first: the failure
+        happens once :meth:`recv` returned them all, which gives the
+        application a chance to answer them (the Autobahn Testsuite expects
+        an echo server to echo a message followed by an invalid frame), or
+        after ``close_timeout`` if the application doesn't read them. Nothing
+        received after the error is processed. Without queued messages, the
+        connection fails right away.
+        """
+        if not self.messages or self.state is not State.OPEN:
+            self.fail_connection(code, reason)
+            return
+        if self._debug:
+            logger.debug(
+                "%s ! will fail with code %d once queued messages are read: %s",
+                self.side,
+                code,
+                reason,
+            )
+        self._pending_failure = (code, reason)
+        self._parser = None
+        self._discard_data = True
+        self._pending_failure_handle = self.loop.call_later(
+            self.close_timeout, self._execute_pending_failure
+        )
+
+    def _execute_pending_failure(self) -> None:
+        pending = self._pending_failure
+        if pending is None:
+            return
+        self._pending_failure = None
+        # The timer is set whenever a failure is pending.
+        handle = self._pending_failure_handle
+        assert handle is not None
+        handle.cancel()
+        self._pending_failure_handle = None
+        self.fail_connection(*pending)
+
     def _start_close_deadline(self) -> None:
         if self._close_deadline is None:
             self._close_deadline = self.loop.time() + self.close_timeout
@@ -822,12 +868,15 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._close_timer,
             self._keepalive_handle,
             self._keepalive_timeout_handle,
+            self._pending_failure_handle,
         ):
             if handle is not None:
                 handle.cancel()
         self._close_timer = None
         self._keepalive_handle = None
         self._keepalive_timeout_handle = None
+        self._pending_failure_handle = None
+        self._pending_failure = None
 
     def _abort_pings(self) -> None:
         exc = self.connection_closed_exc()
@@ -933,6 +982,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             )
         messages = self.messages
         while not messages:
+            if self._pending_failure is not None:
+                self._execute_pending_failure()
             if self._end_of_stream:
                 if self.legacy_recv:
                     return None  # type: ignore[return-value]
@@ -949,6 +1000,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
         if self._paused_reading:
             self._maybe_resume_reading()
+        if not messages and self._pending_failure is not None:
+            # Let the application answer this message before failing.
+            self.loop.call_soon(self._execute_pending_failure)
         return message
 
     def _maybe_resume_reading(self) -> None:
