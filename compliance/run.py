@@ -122,7 +122,9 @@ class Processes:
             return process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.stop(process)
-            raise Failure(f"{process.name} did not finish within {timeout}s") from None
+            raise Failure(
+                f"{process.name} did not finish within {timeout:.0f}s"
+            ) from None
 
     def stop(self, process):
         """Stop a process group: SIGTERM, then SIGKILL after a while."""
