@@ -140,3 +140,23 @@ async def test_deferred_failure_is_logged(caplog: pytest.LogCaptureFixture) -> N
         "will fail with code 1002 once queued messages are read" in r.getMessage()
         for r in caplog.records
     )
+
+
+async def test_error_found_when_recv_resumes_reading() -> None:
+    # With max_queue=1, the first message fills the queue and parsing stops;
+    # recv() resumes it and finds the error: the failure still waits until
+    # the application could answer the message.
+    protocol, transport = open_protocol(max_queue=1)
+    protocol.data_received(
+        peer_frame(protocol, OP_TEXT, b"Hello, world!")
+        + reserved_opcode_frame()
+        + peer_frame(protocol, OP_PING, b"ping")
+    )
+    assert transport.pause_reading_calls == 1
+    message = await protocol.recv()
+    assert transport.writes == []
+    await protocol.send(message)
+    await asyncio.sleep(0)
+    frames = written(protocol, transport)
+    assert [frame.opcode for frame in frames] == [OP_TEXT, 0x8]
+    assert close_frames(protocol, transport) == [(1002, "invalid opcode: 6")]

@@ -214,6 +214,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_paused_writing",
         "_pending_failure",
         "_pending_failure_handle",
+        "_recv_resuming",
         "_recv_waiter",
         "close_code",
         "close_reason",
@@ -331,6 +332,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._frag_chunks: List[Any] = []
         self._frag_size = 0
         self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+        # True while recv() parses frames buffered when the queue was full.
+        self._recv_resuming = False
         # Failure deferred until queued messages are read: (code, reason).
         self._pending_failure: Optional[Tuple[int, str]] = None
         self._pending_failure_handle: Optional[asyncio.TimerHandle] = None
@@ -821,7 +824,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         received after the error is processed. Without queued messages, the
         connection fails right away.
         """
-        if not self.messages or self.state is not State.OPEN:
+        if not (self.messages or self._recv_resuming) or self.state is not State.OPEN:
             self.fail_connection(code, reason)
             return
         if self._debug:
@@ -999,7 +1002,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 self._recv_waiter = None
         message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
         if self._paused_reading:
-            self._maybe_resume_reading()
+            # Frames parsed now come after the message that recv() returns:
+            # a protocol error among them mustn't fail the connection before
+            # the application could answer that message.
+            self._recv_resuming = True
+            try:
+                self._maybe_resume_reading()
+            finally:
+                self._recv_resuming = False
         if not messages and self._pending_failure is not None:
             # Let the application answer this message before failing.
             self.loop.call_soon(self._execute_pending_failure)
