@@ -561,31 +561,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if self._partial_decoder is not None:
                 self._partial_decoder = None
                 self._partial_offset = 0
-            opcode = frame.opcode
-            if (
-                (opcode is OP_TEXT or opcode is OP_BINARY)
-                and frame.fin
-                and self._frag_opcode is None
-                and self.state is State.OPEN
-                and not self._discard_data
-                and not self._debug
-            ):
-                # Fast path for the common case, an unfragmented message.
-                # Everything else, including invalid UTF-8, takes the
-                # general path through _handle_frame().
-                if opcode is OP_TEXT:
-                    try:
-                        message: Data = frame.data.decode()
-                    except UnicodeDecodeError:
-                        self._handle_frame(frame)
-                        continue
-                else:
-                    message = frame.data
-                messages.append(message)
-                waiter = self._recv_waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
-                continue
             self._handle_frame(frame)
         return False
 
