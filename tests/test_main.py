@@ -113,10 +113,16 @@ async def test_subprocess_server_closes(server_uri: str) -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert proc.stdin is not None
+    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stderr is not None
     proc.stdin.write(b"bye\n")
     await proc.stdin.drain()
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    # Keep stdin open (closing it would make the client close first): the
+    # client must exit because the server closed the connection.
+    stdout = await asyncio.wait_for(proc.stdout.read(), 20)
+    await asyncio.wait_for(proc.wait(), 20)
+    stderr = await proc.stderr.read()
+    proc.stdin.close()
     assert proc.returncode == 0, stderr
     lines = stdout.decode().splitlines()
     assert lines[-1] == "Connection closed: code = 4000, reason = see you."
