@@ -369,7 +369,48 @@ def _extract_params(
     )
 
 
-class ClientPerMessageDeflateFactory(ClientExtensionFactory):
+class _FactoryParameters:
+    """The parameters of both factories: RFC 7692, section 7.1."""
+
+    __slots__ = (
+        "client_max_window_bits",
+        "client_no_context_takeover",
+        "compress_settings",
+        "server_max_window_bits",
+        "server_no_context_takeover",
+    )
+
+    def _configure(
+        self,
+        server_no_context_takeover: bool,
+        client_no_context_takeover: bool,
+        server_max_window_bits: Optional[int],
+        client_max_window_bits: Union[int, bool, None],
+        compress_settings: Optional[Dict[str, Any]],
+        *,
+        allow_true: bool,
+    ) -> None:
+        _check_window_bits("server_max_window_bits", server_max_window_bits)
+        _check_window_bits(
+            "client_max_window_bits", client_max_window_bits, allow_true=allow_true
+        )
+        self.server_no_context_takeover = server_no_context_takeover
+        self.client_no_context_takeover = client_no_context_takeover
+        self.server_max_window_bits = server_max_window_bits
+        self.client_max_window_bits = client_max_window_bits
+        self.compress_settings = _check_compress_settings(compress_settings)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}("
+            f"server_no_context_takeover={self.server_no_context_takeover}, "
+            f"client_no_context_takeover={self.client_no_context_takeover}, "
+            f"server_max_window_bits={self.server_max_window_bits}, "
+            f"client_max_window_bits={self.client_max_window_bits})"
+        )
+
+
+class ClientPerMessageDeflateFactory(_FactoryParameters, ClientExtensionFactory):
     """Client-side extension factory for the Per-Message Deflate extension.
 
     Parameters behave as described in section 7.1 of RFC 7692. Set them to
@@ -392,13 +433,7 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         ``compress_settings`` contains ``wbits``
     """
 
-    __slots__ = (
-        "client_max_window_bits",
-        "client_no_context_takeover",
-        "compress_settings",
-        "server_max_window_bits",
-        "server_no_context_takeover",
-    )
+    __slots__ = ()
 
     name = _NAME
 
@@ -410,23 +445,13 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         client_max_window_bits: Union[int, bool, None] = None,
         compress_settings: Optional[Dict[str, Any]] = None,
     ) -> None:
-        _check_window_bits("server_max_window_bits", server_max_window_bits)
-        _check_window_bits(
-            "client_max_window_bits", client_max_window_bits, allow_true=True
-        )
-        self.server_no_context_takeover = server_no_context_takeover
-        self.client_no_context_takeover = client_no_context_takeover
-        self.server_max_window_bits = server_max_window_bits
-        self.client_max_window_bits = client_max_window_bits
-        self.compress_settings = _check_compress_settings(compress_settings)
-
-    def __repr__(self) -> str:
-        return (
-            f"ClientPerMessageDeflateFactory("
-            f"server_no_context_takeover={self.server_no_context_takeover}, "
-            f"client_no_context_takeover={self.client_no_context_takeover}, "
-            f"server_max_window_bits={self.server_max_window_bits}, "
-            f"client_max_window_bits={self.client_max_window_bits})"
+        self._configure(
+            server_no_context_takeover,
+            client_no_context_takeover,
+            server_max_window_bits,
+            client_max_window_bits,
+            compress_settings,
+            allow_true=True,
         )
 
     def get_request_params(self) -> List[ExtensionParameter]:
@@ -521,7 +546,7 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         )
 
 
-class ServerPerMessageDeflateFactory(ServerExtensionFactory):
+class ServerPerMessageDeflateFactory(_FactoryParameters, ServerExtensionFactory):
     """Server-side extension factory for the Per-Message Deflate extension.
 
     Parameters behave as described in section 7.1 of RFC 7692. Set them to
@@ -545,13 +570,7 @@ class ServerPerMessageDeflateFactory(ServerExtensionFactory):
         ``compress_settings`` contains ``wbits``
     """
 
-    __slots__ = (
-        "client_max_window_bits",
-        "client_no_context_takeover",
-        "compress_settings",
-        "server_max_window_bits",
-        "server_no_context_takeover",
-    )
+    __slots__ = ()
 
     name = _NAME
 
@@ -563,21 +582,13 @@ class ServerPerMessageDeflateFactory(ServerExtensionFactory):
         client_max_window_bits: Optional[int] = None,
         compress_settings: Optional[Dict[str, Any]] = None,
     ) -> None:
-        _check_window_bits("server_max_window_bits", server_max_window_bits)
-        _check_window_bits("client_max_window_bits", client_max_window_bits)
-        self.server_no_context_takeover = server_no_context_takeover
-        self.client_no_context_takeover = client_no_context_takeover
-        self.server_max_window_bits = server_max_window_bits
-        self.client_max_window_bits = client_max_window_bits
-        self.compress_settings = _check_compress_settings(compress_settings)
-
-    def __repr__(self) -> str:
-        return (
-            f"ServerPerMessageDeflateFactory("
-            f"server_no_context_takeover={self.server_no_context_takeover}, "
-            f"client_no_context_takeover={self.client_no_context_takeover}, "
-            f"server_max_window_bits={self.server_max_window_bits}, "
-            f"client_max_window_bits={self.client_max_window_bits})"
+        self._configure(
+            server_no_context_takeover,
+            client_no_context_takeover,
+            server_max_window_bits,
+            client_max_window_bits,
+            compress_settings,
+            allow_true=False,
         )
 
     def process_request_params(
