@@ -31,9 +31,8 @@ from .headers import (
     parse_extension,
     parse_subprotocol,
 )
-from .http import USER_AGENT, read_response
+from .http import USER_AGENT, check_headers, read_response
 from .protocol import WebSocketCommonProtocol
-from .server import check_headers
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 

@@ -75,6 +75,25 @@ _target_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 _status_re = re.compile(rb"[0-9]{3}")
 
 
+# The same grammar for headers that websockets writes, as str: a name is a
+# token; a value has no control characters but HTAB (no CR or LF, which would
+# let a value inject headers or a body: response splitting) and no lone
+# surrogates, which can't be encoded.
+_str_token_re = re.compile(_token_re.pattern.decode())
+_str_value_re = re.compile(r"[\t\x20-\x7e\x80-\ud7ff\ue000-\U0010ffff]*")
+
+
+def check_headers(headers: Headers) -> None:
+    """Check that headers can be written in an HTTP message as they are.
+
+    :raises ValueError: if a header name isn't a token or a value contains
+        a control character (CR, LF, NUL...) or a lone surrogate
+    """
+    for name, value in headers.raw_items():
+        if not _str_token_re.fullmatch(name) or not _str_value_re.fullmatch(value):
+            raise ValueError(f"invalid HTTP header: {name!r}: {value!r}")
+
+
 def d(value: bytes) -> str:
     """Decode a byte string for inclusion in an error message."""
     return value.decode(errors="backslashreplace")

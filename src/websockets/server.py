@@ -9,7 +9,6 @@ import functools
 import http
 import inspect
 import logging
-import re
 import socket
 import warnings
 from types import TracebackType
@@ -45,7 +44,7 @@ from .extensions.base import Extension, ServerExtensionFactory
 from .extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from .handshake import build_response, check_request
 from .headers import build_extension, parse_extension, parse_subprotocol
-from .http import USER_AGENT, read_request
+from .http import USER_AGENT, check_headers, read_request
 from .protocol import State, WebSocketCommonProtocol
 from .typing import ExtensionHeader, Origin, Subprotocol
 
@@ -65,24 +64,6 @@ BROWSER_HINT = (
     "You cannot access a WebSocket server directly with a browser. "
     "You need a WebSocket client.\n"
 )
-
-
-# RFC 7230, section 3.2: a field name is a token; a field value contains no
-# control characters but horizontal tab (in particular no CR or LF, which
-# would let a value inject headers or a body: response splitting).
-_header_name_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-_header_value_re = re.compile(r"[\t\x20-\x7e\x80-\ud7ff\ue000-\U0010ffff]*")
-
-
-def check_headers(headers: Headers) -> None:
-    """Check that headers can be written in an HTTP message as they are.
-
-    :raises ValueError: if a header name isn't a token or a value contains
-        a control character (CR, LF, NUL...) or a lone surrogate
-    """
-    for name, value in headers.raw_items():
-        if not _header_name_re.fullmatch(name) or not _header_value_re.fullmatch(value):
-            raise ValueError(f"invalid HTTP header: {name!r}: {value!r}")
 
 
 class OpenTimeout(InvalidMessage):
