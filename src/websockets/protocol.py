@@ -106,6 +106,17 @@ def _random_payload() -> bytes:
     return os.urandom(4)
 
 
+def _convert(message: Data, decode: bool) -> Data:
+    # recv(decode=...): text as bytes, or bytes as text.
+    if decode:
+        if isinstance(message, str):
+            return message
+        return bytes(message).decode()
+    if isinstance(message, str):
+        return message.encode()
+    return message
+
+
 def _consume_exception(future: asyncio.Future[Any]) -> None:
     # Nobody is obliged to await the future returned by ping(): don't let
     # asyncio log "exception was never retrieved" when the connection drops.
@@ -954,11 +965,19 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     # Receiving
 
-    async def recv(self) -> Data:
+    async def recv(self, decode: Optional[bool] = None) -> Data:
         """Receive the next message.
 
         Return a :class:`str` for a text frame and :class:`bytes` for a
         binary frame.
+
+        ``decode`` overrides this (new in this version): with
+        ``decode=False``, a text message is returned as the :class:`bytes`
+        of its UTF-8 encoding (it was validated as UTF-8 all the same); with
+        ``decode=True``, a binary message is decoded from UTF-8 and returned
+        as a :class:`str`. If it isn't valid UTF-8, :exc:`UnicodeDecodeError`
+        is raised and the message stays first in line: the next
+        :meth:`recv` returns it again.
 
         When the end of the message stream is reached, :meth:`recv` raises
         :exc:`~websockets.exceptions.ConnectionClosed`: specifically,
@@ -1000,6 +1019,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 await self._recv_waiter
             finally:
                 self._recv_waiter = None
+        if decode is not None:
+            # Convert before dequeuing: a binary message that isn't UTF-8
+            # raises here and isn't lost.
+            message = _convert(messages[0], decode)
+            messages[0] = message
         message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
         if self._paused_reading:
             # Frames parsed now come after the message that recv() returns:
@@ -1055,16 +1079,25 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     # Sending
 
-    def _write_frame(self, fin: bool, opcode: int, data: BytesLike) -> None:
+    def _write_frame(
+        self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
+    ) -> None:
         if self._debug:
             logger.debug(
                 "%s > %s fin=%s len=%d", self.side, OPCODE_NAMES[opcode], fin, len(data)
             )
         # A frame's header and payload go out in a single write.
-        if self.extensions:
+        extensions = self.extensions
+        if extensions and not compress:
+            # RFC 7692 6: a message is compressed or not, message by message.
+            # Without permessage-deflate, the frames of this message go out
+            # uncompressed (RSV1 clear) and the compression context, if it
+            # is kept between messages, doesn't see them.
+            extensions = [e for e in extensions if e.name != "permessage-deflate"]
+        if extensions:
             frame = Frame(fin, opcode, data)  # type: ignore[arg-type]
             self.transport.write(
-                frame.serialize(mask=self.is_client, extensions=self.extensions)
+                frame.serialize(mask=self.is_client, extensions=extensions)
             )
         else:
             # Fast path: callers only write valid frames.
@@ -1084,16 +1117,21 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self.state is State.CLOSED:
             raise self.connection_closed_exc()
 
-    async def _write_data_frame(self, fin: bool, opcode: int, data: BytesLike) -> None:
+    async def _write_data_frame(
+        self, fin: bool, opcode: int, data: BytesLike, compress: bool
+    ) -> None:
         if self.state is not State.OPEN:
             await self.ensure_open()
-        self._write_frame(fin, opcode, data)
+        self._write_frame(fin, opcode, data, compress)
         if self._paused_writing:
             await self._drain()
 
     async def send(
         self,
         message: Union[Data, Iterable[Data], AsyncIterable[Data]],
+        text: Optional[bool] = None,
+        *,
+        compress: bool = True,
     ) -> None:
         """Send a message.
 
@@ -1107,6 +1145,19 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         its own frame. All items must be of the same type, or else
         :meth:`send` will raise a :exc:`TypeError` and the connection will be
         closed.
+
+        ``text`` overrides the frame type (new in this version):
+        ``text=True`` sends a bytes-like message as a Text frame (the caller
+        vouches that it's valid UTF-8: it isn't checked, and a peer fails
+        the connection with code 1007 if it isn't); ``text=False`` sends a
+        string as a Binary frame holding its UTF-8 encoding.
+
+        ``compress=False`` sends this message uncompressed on a connection
+        that negotiated permessage-deflate (new in this version): RFC 7692
+        decides compression message by message, so the peer decodes it
+        unchanged. It saves CPU time on data that doesn't compress, such as
+        images or data compressed already. Without compression, it has no
+        effect.
 
         Canceling :meth:`send` is discouraged. Instead, you should close the
         connection with :meth:`close`.
@@ -1126,23 +1177,28 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         elif isinstance(message, (bytes, bytearray, memoryview)):
             opcode, data = prepare_data(message)
         else:
-            await self._send_iterable(message)
+            await self._send_iterable(message, text, compress)
             return
+        if text is not None:
+            opcode = OP_TEXT if text else OP_BINARY
         if self.state is not State.OPEN:
             await self.ensure_open()
-        self._write_frame(True, opcode, data)
+        self._write_frame(True, opcode, data, compress)
         if self._paused_writing:
             await self._drain()
 
     async def _send_iterable(
-        self, message: Union[Iterable[Data], AsyncIterable[Data]]
+        self,
+        message: Union[Iterable[Data], AsyncIterable[Data]],
+        text: Optional[bool],
+        compress: bool,
     ) -> None:
         if isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            await self._send_fragments(_aiter(message))
+            await self._send_fragments(_aiter(message), text, compress)
         elif isinstance(message, AsyncIterable):
-            await self._send_fragments(message.__aiter__())
+            await self._send_fragments(message.__aiter__(), text, compress)
         else:
             raise TypeError("data must be bytes, str, or iterable")
 
@@ -1151,7 +1207,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         while self._fragmented_message_waiter is not None:
             await asyncio.shield(self._fragmented_message_waiter)
 
-    async def _send_fragments(self, chunks: AsyncIterator[Data]) -> None:
+    async def _send_fragments(
+        self, chunks: AsyncIterator[Data], text: Optional[bool], compress: bool
+    ) -> None:
         # RFC 6455 5.4: a fragmented message is a first frame with the
         # message's opcode, continuation frames, and FIN on the last one.
         try:
@@ -1165,13 +1223,16 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         await self.ensure_open()
         waiter = self._fragmented_message_waiter = self.loop.create_future()
         try:
-            self._write_frame(False, opcode, data)
+            if text is None:
+                self._write_frame(False, opcode, data, compress)
+            else:
+                self._write_frame(False, OP_TEXT if text else OP_BINARY, data, compress)
             async for chunk in chunks:
                 chunk_opcode, data = prepare_data(chunk)
                 if chunk_opcode != opcode:
                     raise TypeError("data contains inconsistent types")
-                await self._write_data_frame(False, OP_CONT, data)
-            await self._write_data_frame(True, OP_CONT, b"")
+                await self._write_data_frame(False, OP_CONT, data, compress)
+            await self._write_data_frame(True, OP_CONT, b"", compress)
         except ConnectionClosed:
             # The closing handshake is under way: let it finish normally.
             raise
