@@ -33,6 +33,8 @@ from .headers import (
 )
 from .http import USER_AGENT, check_headers, read_response
 from .protocol import WebSocketCommonProtocol
+from .proxy import get_proxy
+from .proxy_tunnel import check_proxy_arguments, connect_through_proxy
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 
@@ -319,7 +321,31 @@ class Connect:
       of ``(name, value)`` pairs;
     * ``open_timeout`` (an extension of the 8.1 API) bounds the TCP
       connection and the opening handshake, 10 seconds by default; ``None``
-      disables it.
+      disables it; with a proxy, it covers the proxy's handshake too.
+
+    New in this version: the connection can go through a proxy. Proxies
+    are opt-in: by default, as in 8.1, :func:`connect` connects directly and
+    ignores the proxy environment variables.
+
+    * ``proxy`` is ``None`` (connect directly), a proxy URL
+      (``http://[user:pass@]host:port``; ``https://`` for TLS to the proxy;
+      ``socks5://``, ``socks5h://`` where the proxy resolves the server's
+      name, ``socks4://``, ``socks4a://``), or ``True`` to read the
+      ``https_proxy`` (for ``wss://``), ``http_proxy`` (for ``ws://``),
+      ``all_proxy`` and ``no_proxy`` environment variables, see
+      :func:`~websockets.proxy.proxy_from_environment`. HTTP proxies are
+      built in; SOCKS proxies need ``pip install "websockets[socks]"``,
+      else connecting raises :exc:`ImportError`. It can't be combined with
+      ``host``, ``port``, ``sock`` or :func:`unix_connect`: that raises
+      :exc:`ValueError`. The TLS server name and the ``Host`` header are
+      the WebSocket server's.
+    * ``proxy_headers`` sets additional headers of the ``CONNECT`` request
+      to an HTTP proxy; credentials in the proxy URL are sent as
+      ``Proxy-Authorization: Basic``.
+    * ``proxy_ssl`` is the :class:`~ssl.SSLContext` for TLS with an
+      ``https://`` proxy; Python's default context by default. A
+      ``wss://`` server behind an ``https://`` proxy needs Python 3.11 or
+      later (TLS in TLS).
 
     User information in the URI (``ws://user:pass@host/``) is sent as HTTP
     Basic credentials. HTTP redirects (301, 302, 303, 307, 308) are
@@ -329,6 +355,10 @@ class Connect:
     :raises ~websockets.exceptions.InvalidURI: if ``uri`` is invalid
     :raises ~websockets.exceptions.InvalidHandshake: if the opening
         handshake fails
+    :raises ~websockets.exceptions.ProxyError: if the proxy fails to open
+        a connection to the server, e.g.
+        :exc:`~websockets.exceptions.InvalidProxyStatus` when an HTTP proxy
+        answers ``CONNECT`` with a status other than 2xx
     """
 
     MAX_REDIRECTS_ALLOWED = 10
@@ -405,6 +435,17 @@ class Connect:
         # host and port override the TCP destination; sock replaces it.
         self._host: Optional[str] = kwds.pop("host", None)
         self._port: Optional[int] = kwds.pop("port", None)
+        # Proxies (an extension of the 8.1 API): see websockets.proxy.
+        self._proxy = kwds.pop("proxy", None)
+        self._proxy_ssl = kwds.pop("proxy_ssl", None)
+        self._proxy_headers = check_proxy_arguments(
+            self._proxy,
+            kwds.pop("proxy_headers", None),
+            unix=self._unix,
+            host=self._host,
+            port=self._port,
+            sock=kwds.get("sock"),
+        )
         self._kwds = kwds
         self._uri = uri
         self._wsuri = wsuri
@@ -426,6 +467,16 @@ class Connect:
             # The TLS server name comes from the URI, even when host/port
             # override the TCP destination.
             kwds.setdefault("server_hostname", self._wsuri.host)
+        proxy = get_proxy(self._proxy, self._wsuri)
+        if proxy is not None:
+            return await connect_through_proxy(
+                self._factory,
+                proxy,
+                self._wsuri,
+                kwds,
+                proxy_headers=self._proxy_headers,
+                proxy_ssl=self._proxy_ssl,
+            )
         if self._unix:
             _, protocol = await loop.create_unix_connection(
                 self._factory, self._path, **kwds

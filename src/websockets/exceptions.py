@@ -27,6 +27,10 @@
 
     * :exc:`AbortHandshake`
     * :exc:`RedirectHandshake`
+    * :exc:`ProxyError`
+
+      * :exc:`InvalidProxyMessage`
+      * :exc:`InvalidProxyStatus`
 
   * :exc:`InvalidState`
   * :exc:`InvalidURI`
@@ -55,6 +59,8 @@ __all__ = [
     "InvalidOrigin",
     "InvalidParameterName",
     "InvalidParameterValue",
+    "InvalidProxyMessage",
+    "InvalidProxyStatus",
     "InvalidState",
     "InvalidStatusCode",
     "InvalidURI",
@@ -62,6 +68,7 @@ __all__ = [
     "NegotiationError",
     "PayloadTooBig",
     "ProtocolError",
+    "ProxyError",
     "RedirectHandshake",
     "SecurityError",
     "WebSocketException",
@@ -295,6 +302,46 @@ class RedirectHandshake(InvalidHandshake):
 
     def __str__(self) -> str:
         return f"redirect to {self.uri}"
+
+
+class ProxyError(InvalidHandshake):
+    """Raised when connecting through a proxy fails.
+
+    New in this version: see the ``proxy`` argument of
+    :func:`~websockets.client.connect`. Failing to reach the proxy at all
+    raises :exc:`OSError`, as failing to reach a server does.
+    """
+
+
+class InvalidProxyMessage(ProxyError):
+    """Raised when an HTTP proxy's response to ``CONNECT`` is malformed or
+    incomplete, for example when the proxy closes the connection before
+    answering."""
+
+
+class InvalidProxyStatus(ProxyError):
+    """Raised when an HTTP proxy refuses to open a tunnel: its response to
+    ``CONNECT`` doesn't have a 2xx status code.
+
+    This isn't an :exc:`InvalidStatusCode`, whose status code is the
+    WebSocket server's: a 403 from the proxy and a 403 from the server mean
+    different things.
+
+    :param status_code: HTTP status code of the proxy's response; 407 means
+        that proxy authentication failed (some proxies, like tinyproxy, send
+        401 for wrong credentials: the message says the same)
+    :param headers: HTTP headers of the proxy's response, e.g.
+        ``Proxy-Authenticate`` for a 407
+    """
+
+    def __init__(self, status_code: int, headers: Headers) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        if status_code in (401, 407):
+            detail = "proxy authentication failed"
+        else:
+            detail = "proxy rejected connection"
+        super().__init__(f"{detail}: HTTP {status_code}")
 
 
 class InvalidState(WebSocketException, AssertionError):

@@ -153,7 +153,9 @@ async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
     return path, headers
 
 
-async def read_response(stream: StreamLike) -> Tuple[int, str, Headers]:
+async def read_response(
+    stream: StreamLike, *, accept_http10: bool = False
+) -> Tuple[int, str, Headers]:
     """Read an HTTP/1.1 response and return ``(status_code, reason, headers)``.
 
     ``reason`` and ``headers`` are expected to contain only ASCII characters.
@@ -165,6 +167,8 @@ async def read_response(stream: StreamLike) -> Tuple[int, str, Headers]:
 
     :param stream: input to read the response from, e.g. a
         :class:`~asyncio.StreamReader`
+    :param accept_http10: also accept an HTTP/1.0 response, as some proxies
+        send to ``CONNECT`` (tinyproxy does)
     :raises EOFError: if the connection is closed without a full HTTP response
     :raises SecurityError: if the response exceeds a security limit
     :raises ValueError: if the response isn't well formatted
@@ -183,7 +187,7 @@ async def read_response(stream: StreamLike) -> Tuple[int, str, Headers]:
     # Tolerate a missing SP before an empty reason-phrase.
     raw_reason = parts[2] if len(parts) == 3 else b""
 
-    if protocol != b"HTTP/1.1":
+    if protocol != b"HTTP/1.1" and not (accept_http10 and protocol == b"HTTP/1.0"):
         raise ValueError(f"unsupported protocol; expected HTTP/1.1: {d(status_line)}")
     if not _status_re.fullmatch(raw_status_code):
         raise ValueError(f"invalid HTTP status code: {d(raw_status_code)}")
