@@ -197,15 +197,16 @@ def dante(directory: pathlib.Path, *, blocked: Sequence[str] = ()) -> ProxyServe
     ]
     if os.geteuid() == 0:
         lines += ["user.privileged: root", "user.unprivileged: nobody"]
-    lines.append("client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 log: error }")
+    lines += ["client pass {", "from: 127.0.0.0/8 to: 0.0.0.0/0", "log: error", "}"]
+    for address in blocked:
+        lines += ["socks block {", f"from: 0.0.0.0/0 to: {address}", "log: connect", "}"]
     lines += [
-        f"socks block {{ from: 0.0.0.0/0 to: {address} log: connect error }}"
-        for address in blocked
+        "socks pass {",
+        "from: 127.0.0.0/8 to: 0.0.0.0/0",
+        "command: connect",
+        "log: connect error",
+        "}",
     ]
-    lines.append(
-        "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 "
-        "command: connect log: connect error }"
-    )
     config = directory / "danted.conf"
     config.write_text("\n".join(lines) + "\n")
     server = ProxyServer("danted", [binary, "-f", str(config)], port, directory)

@@ -159,7 +159,7 @@ async def test_proxy_closes_mid_handshake(
 async def test_proxy_cannot_reach_target(
     tmp_path: pathlib.Path, start_proxy: StartProxy
 ) -> None:
-    async with recording_server() as (server, port, _):
+    async with recording_server() as (_server, port, _):
         pass  # now nothing listens on port
     proxy = start_proxy(tinyproxy(tmp_path))
     with pytest.raises(InvalidProxyStatus) as raised:
@@ -311,14 +311,16 @@ async def test_wss_through_https_proxy(
     proxy = start_proxy(
         stunnel(tmp_path, backend_port=backend.port, cert=cert, key=key)
     )
-    async with recording_server(tls_files) as (_, port, recorded):
-        async with connect(
+    async with (
+        recording_server(tls_files) as (_, port, recorded),
+        connect(
             f"wss://localhost:{port}/",
             proxy=f"https://127.0.0.1:{proxy.port}",
             ssl=client_ssl_context,
             proxy_ssl=client_ssl_context,
-        ) as ws:
-            await echo_once(ws)
+        ) as ws,
+    ):
+        await echo_once(ws)
     # The server name inside the tunnel is the WebSocket server's.
     assert recorded.server_names == ["localhost"]
     assert recorded.hosts == [f"localhost:{port}"]

@@ -13,7 +13,7 @@ from websockets.server import WebSocketServer
 
 from ..utils import port_of, serving
 
-__all__ = ["Recorded", "recording_server", "echo_once"]
+__all__ = ["Recorded", "echo_once", "recording_server"]
 
 
 class Recorded:
