@@ -125,16 +125,21 @@ def _split_entry(entry: str) -> Tuple[str, Optional[int]]:
 
     Accepts ``host``, ``host:port``, ``[v6]``, ``[v6]:port`` and a bare IPv6
     address or network, which has several colons and no port.
+
+    :raises ValueError: if the port isn't a number
     """
     if entry.startswith("["):
         host, _, rest = entry[1:].partition("]")
-        port_str = rest[1:] if rest.startswith(":") else ""
+        colon, port_str = rest[:1], rest[1:]
     elif entry.count(":") == 1:
-        host, _, port_str = entry.partition(":")
+        host, colon, port_str = entry.partition(":")
     else:
-        host, port_str = entry, ""
-    port = int(port_str) if port_str.isdigit() and port_str.isascii() else None
-    return host, port
+        host, colon, port_str = entry, "", ""
+    if not colon:
+        return host, None
+    if not (port_str.isascii() and port_str.isdigit()):
+        raise ValueError(f"invalid port in no_proxy: {entry}")
+    return host, int(port_str)
 
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
@@ -161,6 +166,8 @@ def proxy_bypass(host: str, port: int, no_proxy: str) -> bool:
     * a ``:port`` suffix (``example.com:8080``, ``[::1]:8080``) restricts
       an entry to that port.
 
+    Entries that don't fit these rules are ignored.
+
     Matching is case-insensitive and ignores a trailing dot.
 
     :param host: host of the WebSocket URI, as in
@@ -173,7 +180,10 @@ def proxy_bypass(host: str, port: int, no_proxy: str) -> bool:
     for entry in no_proxy.replace(",", " ").split():
         if entry == "*":
             return True
-        entry_host, entry_port = _split_entry(entry.lower())
+        try:
+            entry_host, entry_port = _split_entry(entry.lower())
+        except ValueError:
+            continue
         if entry_port is not None and entry_port != port:
             continue
         if address is not None:

@@ -199,7 +199,12 @@ def dante(directory: pathlib.Path, *, blocked: Sequence[str] = ()) -> ProxyServe
         lines += ["user.privileged: root", "user.unprivileged: nobody"]
     lines += ["client pass {", "from: 127.0.0.0/8 to: 0.0.0.0/0", "log: error", "}"]
     for address in blocked:
-        lines += ["socks block {", f"from: 0.0.0.0/0 to: {address}", "log: connect", "}"]
+        lines += [
+            "socks block {",
+            f"from: 0.0.0.0/0 to: {address}",
+            "log: connect",
+            "}",
+        ]
     lines += [
         "socks pass {",
         "from: 127.0.0.0/8 to: 0.0.0.0/0",

@@ -39,9 +39,11 @@ def pproxy_socks5(module_dir: pathlib.Path) -> Iterator[ProxyServer]:
 
 @pytest.mark.parametrize("scheme", ["socks5", "socks5h"])
 async def test_ws_through_socks5(danted: ProxyServer, scheme: str) -> None:
-    async with recording_server() as (_, port, recorded):
-        async with connect(f"ws://localhost:{port}/", proxy=danted.url(scheme)) as ws:
-            await echo_once(ws)
+    async with (
+        recording_server() as (_, port, recorded),
+        connect(f"ws://localhost:{port}/", proxy=danted.url(scheme)) as ws,
+    ):
+        await echo_once(ws)
     assert recorded.hosts == [f"localhost:{port}"]
     assert "tcp/connect [: 127.0.0.1" in danted.output()
 
@@ -49,23 +51,39 @@ async def test_ws_through_socks5(danted: ProxyServer, scheme: str) -> None:
 async def test_wss_through_socks5(
     danted: ProxyServer, tls_files: TLSFiles, client_ssl_context: ssl.SSLContext
 ) -> None:
-    async with recording_server(tls_files) as (_, port, recorded):
-        async with connect(
+    async with (
+        recording_server(tls_files) as (_, port, recorded),
+        connect(
             f"wss://localhost:{port}/",
             proxy=danted.url("socks5h"),
             ssl=client_ssl_context,
-        ) as ws:
-            await echo_once(ws)
+        ) as ws,
+    ):
+        await echo_once(ws)
     # TLS and the Host header are the WebSocket server's.
     assert recorded.server_names == ["localhost"]
     assert recorded.hosts == [f"localhost:{port}"]
 
 
+async def test_wss_through_socks5_verifies_the_server(
+    danted: ProxyServer, tls_files: TLSFiles
+) -> None:
+    # Without ssl=, Python's default context doesn't trust the test
+    # certificate; the socket from python-socks is closed.
+    async with recording_server(tls_files) as (_, port, recorded):
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await connect(f"wss://localhost:{port}/", proxy=danted.url("socks5"))
+    assert recorded.server_names == ["localhost"]
+    assert recorded.hosts == []
+
+
 async def test_ws_through_socks4(danted: ProxyServer) -> None:
-    async with recording_server() as (_, port, recorded):
-        # SOCKS4 carries an IPv4 address: the client resolves localhost.
-        async with connect(f"ws://localhost:{port}/", proxy=danted.url("socks4")) as ws:
-            await echo_once(ws)
+    # SOCKS4 carries an IPv4 address: the client resolves localhost.
+    async with (
+        recording_server() as (_, port, recorded),
+        connect(f"ws://localhost:{port}/", proxy=danted.url("socks4")) as ws,
+    ):
+        await echo_once(ws)
     assert recorded.hosts == [f"localhost:{port}"]
 
 
@@ -107,9 +125,11 @@ async def test_socks5_environment(
     for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ALL_PROXY", danted.url("socks5h"))
-    async with recording_server() as (_, port, recorded):
-        async with connect(f"ws://localhost:{port}/", proxy=True) as ws:
-            await echo_once(ws)
+    async with (
+        recording_server() as (_, port, recorded),
+        connect(f"ws://localhost:{port}/", proxy=True) as ws,
+    ):
+        await echo_once(ws)
     assert recorded.hosts == [f"localhost:{port}"]
 
 
@@ -119,7 +139,7 @@ async def test_socks5_with_password(pproxy_socks5: ProxyServer) -> None:
         async with connect(f"ws://localhost:{port}/", proxy=url) as ws:
             await echo_once(ws)
     assert recorded.hosts == [f"localhost:{port}"]
-    assert f"socks5 127.0.0.1:" in pproxy_socks5.output()
+    assert "socks5 127.0.0.1:" in pproxy_socks5.output()
 
 
 @pytest.mark.parametrize("user_info", ["", "alice:wrong@", "bob:s3cret@"])
