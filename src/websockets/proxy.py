@@ -6,7 +6,7 @@ with ``proxy=True`` the one named by the environment variables that most
 HTTP clients read (``https_proxy``, ``http_proxy``, ``all_proxy``,
 ``no_proxy``, in lower or upper case).
 
-How a connection goes through the proxy is in :mod:`websockets.proxy_tunnel`.
+How a connection goes through the proxy is in ``websockets.proxy_tunnel``.
 Nothing here touches the network.
 """
 
