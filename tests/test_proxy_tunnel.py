@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http
 import ssl
 from collections.abc import AsyncIterator
-from typing import Awaitable, Callable, List
+from typing import Any, Awaitable, Callable, List
 
 import pytest
 
 from websockets import connect, proxy_tunnel
+from websockets.datastructures import Headers
 from websockets.exceptions import (
     InvalidMessage,
     InvalidProxyMessage,
@@ -125,6 +127,26 @@ async def test_connect_request() -> None:
     assert headers["Proxy-Authorization"] == "Basic YWxAaWNlOnA6c3M="
     assert headers["X-Trace"] == "42"
     assert headers["User-Agent"] == USER_AGENT
+
+
+async def test_redirect_through_proxy() -> None:
+    async with serving() as target, fake_proxy(relay) as (url, requests):
+        location = f"ws://localhost:{port_of(target)}/target"
+
+        def redirect(path: str, headers: Headers) -> Any:
+            return http.HTTPStatus.FOUND, [("Location", location)], b""
+
+        async with serving(process_request=redirect) as origin:
+            origin_port, target_port = port_of(origin), port_of(target)
+            uri = f"ws://127.0.0.1:{origin_port}/start"
+            async with connect(uri, proxy=url, proxy_headers={"X-Trace": "42"}) as ws:
+                assert ws.path == "/target"
+    # Both connections went through the proxy, with the same headers.
+    assert [request.split(b"\r\n")[0] for request in requests] == [
+        f"CONNECT 127.0.0.1:{origin_port} HTTP/1.1".encode(),
+        f"CONNECT localhost:{target_port} HTTP/1.1".encode(),
+    ]
+    assert all(b"\r\nX-Trace: 42\r\n" in request for request in requests)
 
 
 async def test_bytes_after_the_answer_reach_the_handshake() -> None:
