@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from .auth import *  # noqa: F403
 from .auth import __all__ as _auth_all
+from .broadcasting import *  # noqa: F403
+from .broadcasting import __all__ as _broadcasting_all
 from .client import *  # noqa: F403
 from .client import __all__ as _client_all
 from .exceptions import *  # noqa: F403
@@ -24,6 +26,7 @@ from .version import version as __version__  # noqa: F401
 
 __all__ = [
     *_auth_all,
+    *_broadcasting_all,
     *_client_all,
     *_exceptions_all,
     *_protocol_all,

@@ -54,6 +54,10 @@ logger = logging.getLogger("websockets.server")
 HTTPResponse = Tuple[http.HTTPStatus, HeadersLike, bytes]
 HeadersLikeOrCallable = Union[HeadersLike, Callable[[str, Headers], HeadersLike]]
 WSHandler = Callable[["WebSocketServerProtocol", str], Awaitable[Any]]
+ProcessResponse = Callable[
+    [str, Headers, Headers],
+    Union[Awaitable[Optional[HTTPResponse]], Optional[HTTPResponse]],
+]
 
 # Default time for receiving the HTTP request of the opening handshake. A
 # client that connects and sends nothing doesn't hold a connection forever.
@@ -88,6 +92,46 @@ def _failure_body(message: str, hint: str = "") -> bytes:
     return text.encode()
 
 
+def _abort(response: HTTPResponse) -> AbortHandshake:
+    """Turn the response of a hook into the exception that sends it."""
+    status, headers, body = response
+    abort = AbortHandshake(http.HTTPStatus(status), headers, body)
+    check_headers(abort.headers)
+    return abort
+
+
+def _adapt_handler(ws_handler: Callable[..., Awaitable[Any]]) -> WSHandler:
+    """Accept ``ws_handler(websocket)`` as well as ``ws_handler(websocket, path)``.
+
+    The signature is inspected once, when the server is created: a handler
+    that accepts two positional arguments is called with two, as in 8.1; one
+    that accepts only one is called with the connection alone. Anything else
+    (no signature available, or neither form fits) is called with two
+    arguments, which fails the way it did in 8.1.
+    """
+    try:
+        signature = inspect.signature(ws_handler)
+    except (TypeError, ValueError):
+        return ws_handler
+    for args in [(None, None), (None,)]:
+        try:
+            signature.bind(*args)
+        except TypeError:
+            continue
+        if len(args) == 2:
+            return ws_handler
+        return functools.partial(_call_with_websocket, ws_handler)
+    return ws_handler
+
+
+async def _call_with_websocket(
+    ws_handler: Callable[[WebSocketServerProtocol], Awaitable[Any]],
+    websocket: WebSocketServerProtocol,
+    path: str,
+) -> Any:
+    return await ws_handler(websocket)
+
+
 class WebSocketServerProtocol(WebSocketCommonProtocol):
     """:class:`~asyncio.Protocol` subclass implementing a WebSocket server.
 
@@ -108,6 +152,8 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
     :param extra_headers: additional response headers, see :func:`serve`
     :param process_request: see :meth:`process_request`
     :param select_subprotocol: see :meth:`select_subprotocol`
+    :param process_response: see :meth:`process_response` (new in this
+        version)
 
     Other keyword arguments are passed to
     :class:`~websockets.protocol.WebSocketCommonProtocol`.
@@ -118,6 +164,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     __slots__ = (
         "_process_request",
+        "_process_response",
         "_select_subprotocol",
         "available_extensions",
         "available_subprotocols",
@@ -150,6 +197,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 [Sequence[Subprotocol], Sequence[Subprotocol]], Optional[Subprotocol]
             ]
         ] = None,
+        process_response: Optional[ProcessResponse] = None,
         **kwargs: Any,
     ) -> None:
         # websockets < 7 allowed "" in origins for a missing Origin header.
@@ -166,6 +214,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self.extra_headers = extra_headers
         self._process_request = process_request
         self._select_subprotocol = select_subprotocol
+        self._process_response = process_response
         self.open_timeout: Optional[float] = kwargs.pop("open_timeout", OPEN_TIMEOUT)
         super().__init__(**kwargs)
 
@@ -351,6 +400,34 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             return response
         return None
 
+    async def process_response(
+        self, path: str, request_headers: Headers, response_headers: Headers
+    ) -> Optional[HTTPResponse]:
+        """Intercept the HTTP response of a successful opening handshake.
+
+        It's called once the handshake succeeded, before the 101 response is
+        sent. It may add headers to ``response_headers``, for example
+        ``Set-Cookie``, and return ``None``: the connection opens with them.
+        It may instead return a ``(status, headers, body)`` tuple, like
+        :meth:`process_request`: that HTTP response is sent in place of the
+        101 response and the connection is closed.
+
+        Override it in a subclass, or pass a ``process_response`` argument
+        to :func:`~websockets.server.serve`; a plain function is accepted as well as a
+        coroutine. New in this version.
+
+        :param path: request path, including optional query string
+        :param request_headers: request headers
+        :param response_headers: headers of the 101 response, which may be
+            modified
+        """
+        if self._process_response is not None:
+            response = self._process_response(path, request_headers, response_headers)
+            if inspect.isawaitable(response):
+                return await response
+            return response
+        return None
+
     @staticmethod
     def process_origin(
         headers: Headers, origins: Optional[Sequence[Optional[Origin]]] = None
@@ -500,10 +577,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             )
 
         if early_response is not None:
-            status, headers, body = early_response
-            abort = AbortHandshake(http.HTTPStatus(status), headers, body)
-            check_headers(abort.headers)
-            raise abort
+            raise _abort(early_response)
 
         key = check_request(request_headers)
         self.origin = self.process_origin(request_headers, origins)
@@ -530,6 +604,17 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             )
         response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
         response_headers.setdefault("Server", USER_AGENT)
+
+        # Hook for adding headers (cookies) or refusing the connection.
+        late_response: Any = self.process_response(
+            path, request_headers, response_headers
+        )
+        if inspect.isawaitable(late_response):
+            late_response = await late_response
+        if self.closed:
+            raise self.connection_closed_exc()
+        if late_response is not None:
+            raise _abort(late_response)
         check_headers(response_headers)
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
@@ -589,7 +674,11 @@ class Serve:
     passed to it.
 
     ``ws_handler`` is a coroutine accepting two arguments: a
-    :class:`WebSocketServerProtocol` and the request path.
+    :class:`WebSocketServerProtocol` and the request path. New in this
+    version: it may accept only the connection, ``ws_handler(websocket)``;
+    the request path is then ``websocket.path``. :func:`serve` inspects the
+    signature once to choose; :func:`functools.partial` objects and bound
+    methods work.
 
     ``create_protocol`` customizes the :class:`~asyncio.Protocol` that
     manages the connection: a callable or class accepting the same arguments
@@ -619,6 +708,9 @@ class Serve:
       :meth:`WebSocketServerProtocol.process_request`;
     * ``select_subprotocol`` customizes the selection of a subprotocol, see
       :meth:`WebSocketServerProtocol.select_subprotocol`;
+    * ``process_response`` (new in this version) intercepts the response
+      of a successful handshake, see
+      :meth:`WebSocketServerProtocol.process_response`;
     * ``open_timeout`` (an extension of the 8.1 API) is the time in seconds
       for receiving the opening handshake request, 10 by default; ``None``
       disables it.
@@ -629,7 +721,7 @@ class Serve:
 
     def __init__(
         self,
-        ws_handler: WSHandler,
+        ws_handler: Callable[..., Awaitable[Any]],
         host: Optional[Union[str, Sequence[str]]] = None,
         port: Optional[int] = None,
         *,
@@ -653,6 +745,7 @@ class Serve:
                 [Sequence[Subprotocol], Sequence[Subprotocol]], Optional[Subprotocol]
             ]
         ] = None,
+        process_response: Optional[ProcessResponse] = None,
         **kwds: Any,
     ) -> None:
         close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
@@ -698,8 +791,14 @@ class Serve:
         )
         if legacy_recv:
             factory_kwargs["legacy_recv"] = legacy_recv
+        # Only when given: a create_protocol written for 8.1 may not accept it.
+        if process_response is not None:
+            factory_kwargs["process_response"] = process_response
         self._factory = functools.partial(
-            create_protocol, ws_handler, self.ws_server, **factory_kwargs
+            create_protocol,
+            _adapt_handler(ws_handler),
+            self.ws_server,
+            **factory_kwargs,
         )
         self._unix_path: Optional[str] = kwds.pop("path", None)
         self._unix = kwds.pop("unix", False)
