@@ -7,7 +7,16 @@ import asyncio
 import logging
 import urllib.parse
 from types import TracebackType
-from typing import Any, Callable, Generator, List, Optional, Sequence, Type
+from typing import (
+    Any,
+    AsyncIterator,
+    Callable,
+    Generator,
+    List,
+    Optional,
+    Sequence,
+    Type,
+)
 
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike
@@ -35,6 +44,7 @@ from .http import USER_AGENT, check_headers, read_response
 from .protocol import WebSocketCommonProtocol
 from .proxy import get_proxy
 from .proxy_tunnel import check_proxy_arguments, connect_through_proxy
+from .reconnecting import Backoff, Reconnecting
 from .typing import Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 
@@ -347,6 +357,23 @@ class Connect:
       ``wss://`` server behind an ``https://`` proxy needs Python 3.11 or
       later (TLS in TLS).
 
+    New in this version: ``async for websocket in connect(uri)``
+    reconnects automatically. Each iteration opens a new connection and
+    yields it, after closing the previous one if it's still open; failed
+    openings are retried, forever, until the loop is broken (see
+    :class:`~websockets.reconnecting.Reconnecting` for which errors are
+    retried and which raise at once). Waits between attempts grow from
+    ``backoff_initial`` seconds (1 by default) by ``backoff_factor`` (2)
+    up to ``backoff_max`` (60), each drawn at random between half and all
+    of that value::
+
+        async for websocket in connect(uri):
+            try:
+                async for message in websocket:
+                    await process(message)
+            except ConnectionClosed:
+                continue
+
     User information in the URI (``ws://user:pass@host/``) is sent as HTTP
     Basic credentials. HTTP redirects (301, 302, 303, 307, 308) are
     followed, up to 10 times; a redirect from ``wss://`` to ``ws://`` is
@@ -392,6 +419,7 @@ class Connect:
         if create_protocol is None:
             create_protocol = WebSocketClientProtocol
         self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
+        self._backoff = Backoff.pop_arguments(kwds)
 
         wsuri = _parse_uri(uri)
         if wsuri.secure:
@@ -554,6 +582,9 @@ class Connect:
 
     async def __aenter__(self) -> WebSocketClientProtocol:
         return await self
+
+    def __aiter__(self) -> AsyncIterator[WebSocketClientProtocol]:
+        return Reconnecting(self)
 
     async def __aexit__(
         self,

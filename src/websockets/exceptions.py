@@ -41,8 +41,9 @@
 from __future__ import annotations
 
 import http
-from typing import Optional
+from typing import Optional, Union
 
+from .close_frame import CLOSE_CODES, Close, explain_close_code  # noqa: F401
 from .datastructures import Headers, HeadersLike
 
 __all__ = [
@@ -80,36 +81,9 @@ class WebSocketException(Exception):
     """Base class for all exceptions defined by websockets."""
 
 
-# Close codes and their meaning: RFC 6455 section 7.4.1 and the IANA
-# "WebSocket Close Code Number Registry".
-CLOSE_CODES = {
-    1000: "OK",
-    1001: "going away",
-    1002: "protocol error",
-    1003: "unsupported type",
-    # 1004 is reserved
-    1005: "no status code [internal]",
-    1006: "connection closed abnormally [internal]",
-    1007: "invalid data",
-    1008: "policy violation",
-    1009: "message too big",
-    1010: "extension required",
-    1011: "unexpected error",
-    1012: "service restart",
-    1013: "try again later",
-    1014: "bad gateway",
-    1015: "TLS failure [internal]",
-}
-
-
 def format_close(code: int, reason: str) -> str:
     """Display a close code and reason for humans."""
-    if 3000 <= code < 4000:
-        explanation = "registered"
-    elif 4000 <= code < 5000:
-        explanation = "private use"
-    else:
-        explanation = CLOSE_CODES.get(code, "unknown")
+    explanation = explain_close_code(code)
     result = f"code = {code} ({explanation}), "
     if reason:
         result += f"reason = {reason}"
@@ -118,21 +92,75 @@ def format_close(code: int, reason: str) -> str:
     return result
 
 
+class _Unknown:
+    """Default of arguments that 8.1 didn't have."""
+
+
+_UNKNOWN = _Unknown()
+
+
 class ConnectionClosed(WebSocketException):
     """Raised when trying to interact with a closed connection.
 
     The close code and reason are available in the :attr:`code` and
     :attr:`reason` attributes.
 
+    New in this version: :attr:`rcvd` and :attr:`sent` are the close frames
+    received and sent, as :class:`~websockets.close_frame.Close` objects,
+    or ``None`` if there was none; :attr:`rcvd_then_sent` tells which came
+    first when there are both: ``True`` when the other side started the
+    closing handshake. Exceptions raised by a connection describe them in
+    words: ``sent 1000 (OK); then received 1000 (OK)``, ``received 1001
+    (going away); then sent 1001 (going away)``, ``no close frame received
+    or sent``...
+
+    An exception created with the 8.1 arguments, ``ConnectionClosed(code,
+    reason)``, keeps the 8.1 message; its :attr:`rcvd` is ``Close(code,
+    reason)``, or ``None`` for code 1006, and :attr:`sent` is ``None``.
+
     :param code: close code received from the other side, or 1006 when the
         connection was lost without a close frame
     :param reason: close reason received from the other side
+    :param rcvd: close frame received, if any
+    :param sent: close frame sent, if any
+    :param rcvd_then_sent: whether the close frame was received before the
+        close frame was sent, if both were
     """
 
-    def __init__(self, code: int, reason: str) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        rcvd: Union[Close, _Unknown, None] = _UNKNOWN,
+        sent: Union[Close, _Unknown, None] = _UNKNOWN,
+        rcvd_then_sent: Optional[bool] = None,
+    ) -> None:
         self.code = code
         self.reason = reason
-        super().__init__(format_close(code, reason))
+        if isinstance(rcvd, _Unknown) and isinstance(sent, _Unknown):
+            # The 8.1 constructor: only what was received is known.
+            self.rcvd = None if code == 1006 else Close(code, reason)
+            self.sent: Optional[Close] = None
+            self.rcvd_then_sent = rcvd_then_sent
+            message = format_close(code, reason)
+        else:
+            self.rcvd = None if isinstance(rcvd, _Unknown) else rcvd
+            self.sent = None if isinstance(sent, _Unknown) else sent
+            self.rcvd_then_sent = rcvd_then_sent
+            message = self._describe()
+        super().__init__(message)
+
+    def _describe(self) -> str:
+        rcvd, sent = self.rcvd, self.sent
+        if rcvd is None and sent is None:
+            return "no close frame received or sent"
+        if rcvd is None:
+            return f"sent {sent}; no close frame received"
+        if sent is None:
+            return f"received {rcvd}; no close frame sent"
+        if self.rcvd_then_sent:
+            return f"received {rcvd}; then sent {sent}"
+        return f"sent {sent}; then received {rcvd}"
 
 
 class ConnectionClosedError(ConnectionClosed):

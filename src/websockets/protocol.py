@@ -41,6 +41,7 @@ from typing import (
     cast,
 )
 
+from .close_frame import Close
 from .datastructures import Headers
 from .exceptions import (
     ConnectionClosed,
@@ -206,6 +207,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "__dict__",
         "__weakref__",
         "_close_deadline",
+        "_close_rcvd",
+        "_close_rcvd_then_sent",
+        "_close_sent",
         "_close_timer",
         "_debug",
         "_discard_data",
@@ -316,6 +320,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Set by the closing handshake or when the connection is lost.
         self.close_code: Optional[int] = None
         self.close_reason: str = ""
+        # Close frames received and sent, for ConnectionClosed.
+        self._close_rcvd: Optional[Close] = None
+        self._close_sent: Optional[Close] = None
+        self._close_rcvd_then_sent: Optional[bool] = None
 
         self.transport: asyncio.Transport
         # Bytes of the opening handshake. Lines may be up to MAX_LINE bytes,
@@ -745,16 +753,26 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             return
         self.close_code = code
         self.close_reason = reason
+        self._close_rcvd = Close(code, reason)
+        if self._close_sent is not None:
+            self._close_rcvd_then_sent = False
         # No frame may follow a close frame.
         self._parser = None
         if self.state is State.OPEN:
             # RFC 6455 5.5.1: echo the close frame, with the same status code.
             payload = serialize_close(code, reason) if code != 1005 else b""
             self._write_frame(True, OP_CLOSE, payload)
+            self._close_frame_sent(code, reason)
             self._set_state(State.CLOSING)
             self._start_close_deadline()
         self._set_end_of_stream()
         self._closing_handshake_complete()
+
+    def _close_frame_sent(self, code: int, reason: str) -> None:
+        # Record it for ConnectionClosed; 1005 stands for an empty frame.
+        self._close_sent = Close(code, reason)
+        if self._close_rcvd is not None:
+            self._close_rcvd_then_sent = True
 
     def _closing_handshake_complete(self) -> None:
         # RFC 6455 7.1.1: the server closes the TCP connection first; the
@@ -792,6 +810,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._set_end_of_stream()
         if self.state is State.OPEN and code != 1006:
             self._write_frame(True, OP_CLOSE, serialize_close(code, reason))
+            self._close_frame_sent(code, reason)
             self._set_state(State.CLOSING)
             self._start_close_deadline()
             self._read_until_close_frame()
@@ -903,9 +922,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         """Return the exception describing how the connection was closed."""
         code = self.close_code
         assert code is not None
-        if code in (1000, 1001):
-            return ConnectionClosedOK(code, self.close_reason)
-        return ConnectionClosedError(code, self.close_reason)
+        exc_type = ConnectionClosedOK if code in (1000, 1001) else ConnectionClosedError
+        return exc_type(
+            code,
+            self.close_reason,
+            self._close_rcvd,
+            self._close_sent,
+            self._close_rcvd_then_sent,
+        )
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Perform the closing handshake.
@@ -928,6 +952,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # that can't be sent on the wire.
             payload = serialize_close(code, reason)
             self._write_frame(True, OP_CLOSE, payload)
+            self._close_frame_sent(code, reason)
             self._set_state(State.CLOSING)
             self._start_close_deadline()
             self._read_until_close_frame()
