@@ -20,10 +20,10 @@ from websockets.exceptions import (
     InvalidStatusCode,
     ProtocolError,
 )
+from websockets.handlers import adapt_handler
 from websockets.server import (
     WebSocketServer,
     WebSocketServerProtocol,
-    _adapt_handler,
     serve,
 )
 
@@ -325,19 +325,19 @@ async def test_one_argument_handler_raising_type_error_is_not_retried(
     assert "bug in the handler" in str(record.exc_info[1])
 
 
-def test_adapt_handler_inspects_once() -> None:
+def testadapt_handler_inspects_once() -> None:
     async def handler(ws: WebSocketServerProtocol) -> None:
         pass  # pragma: no cover
 
-    adapted = _adapt_handler(handler)
+    adapted = adapt_handler(handler)
     assert isinstance(adapted, functools.partial)
     # Two-argument handlers are used unchanged, as in 8.1.
     handlers = Handlers()
-    assert _adapt_handler(handlers.two) == handlers.two
-    assert _adapt_handler(optional_path) is optional_path
+    assert adapt_handler(handlers.two) == handlers.two
+    assert adapt_handler(optional_path) is optional_path
 
 
-def test_adapt_handler_without_usable_signature() -> None:
+def testadapt_handler_without_usable_signature() -> None:
     class NoSignature:
         __signature__ = "not a signature"
 
@@ -345,13 +345,13 @@ def test_adapt_handler_without_usable_signature() -> None:
             pass  # pragma: no cover
 
     handler = NoSignature()
-    assert _adapt_handler(handler) is handler
+    assert adapt_handler(handler) is handler
 
     async def no_argument() -> None:
         pass  # pragma: no cover
 
     # Neither form fits: called with two arguments, failing as in 8.1.
-    assert _adapt_handler(no_argument) is no_argument
+    assert adapt_handler(no_argument) is no_argument
 
 
 # process_response

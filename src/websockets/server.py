@@ -40,6 +40,7 @@ from .exceptions import (
 )
 from .extensions.base import Extension, ServerExtensionFactory
 from .extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from .handlers import adapt_handler
 from .handshake import build_response, check_request
 from .headers import build_extension, parse_extension, parse_subprotocol
 from .http import USER_AGENT, check_headers, read_request
@@ -98,38 +99,6 @@ def _abort(response: HTTPResponse) -> AbortHandshake:
     abort = AbortHandshake(http.HTTPStatus(status), headers, body)
     check_headers(abort.headers)
     return abort
-
-
-def _adapt_handler(ws_handler: Callable[..., Awaitable[Any]]) -> WSHandler:
-    """Accept ``ws_handler(websocket)`` as well as ``ws_handler(websocket, path)``.
-
-    The signature is inspected once, when the server is created: a handler
-    that accepts two positional arguments is called with two, as in 8.1; one
-    that accepts only one is called with the connection alone. Anything else
-    (no signature available, or neither form fits) is called with two
-    arguments, which fails the way it did in 8.1.
-    """
-    try:
-        signature = inspect.signature(ws_handler)
-    except (TypeError, ValueError):
-        return ws_handler
-    for args in [(None, None), (None,)]:
-        try:
-            signature.bind(*args)
-        except TypeError:
-            continue
-        if len(args) == 2:
-            return ws_handler
-        return functools.partial(_call_with_websocket, ws_handler)
-    return ws_handler
-
-
-async def _call_with_websocket(
-    ws_handler: Callable[[WebSocketServerProtocol], Awaitable[Any]],
-    websocket: WebSocketServerProtocol,
-    path: str,
-) -> Any:
-    return await ws_handler(websocket)
 
 
 class WebSocketServerProtocol(WebSocketCommonProtocol):
@@ -796,7 +765,7 @@ class Serve:
             factory_kwargs["process_response"] = process_response
         self._factory = functools.partial(
             create_protocol,
-            _adapt_handler(ws_handler),
+            adapt_handler(ws_handler),
             self.ws_server,
             **factory_kwargs,
         )
