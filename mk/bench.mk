@@ -7,7 +7,9 @@
 # always measures the current source tree, C accelerator included.
 #
 # make bench        full run (5-10 minutes), writes bench/results/latest.*
-#                   and the table of docs/performance.rst
+#                   and the table of docs/performance.rst, then the broadcast
+#                   benchmark (bench/bench_broadcast.py, about 2 minutes),
+#                   which writes bench/results/broadcast.*
 # make bench-quick  under a minute, for day-to-day work; writes bench/.work/
 # make bench-profile  cProfile of both sides, writes bench/results/profile/
 #
@@ -30,6 +32,7 @@ bench-venv: $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py --full
+	$(BENCH_PY) bench/bench_broadcast.py
 
 bench-quick: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py --quick
