@@ -45,6 +45,8 @@ SERVER_SCRIPT = pathlib.Path(__file__).with_name("reconnect_server.py")
 
 # Fast backoff for the tests: waits of 0.05-0.1 s, then up to 0.2-0.4 s.
 FAST = dict(backoff_initial=0.1, backoff_factor=2.0, backoff_max=0.4)
+# Time for a connection and an echo on a loaded 2-core machine.
+MARGIN = 1.5
 
 
 async def within(aw: Any, timeout: float = TIMEOUT) -> Any:
@@ -150,7 +152,7 @@ async def test_resumes_after_server_process_is_killed(
             ready = await server_process.start()
             opened, second = await client.next()
         assert second is not first
-        assert opened - ready < FAST["backoff_max"] + 0.5
+        assert opened - ready < FAST["backoff_max"] + MARGIN
         messages = [r.getMessage() for r in caplog.records]
         assert messages[0].startswith("connection closed: code 1006; reconnecting in")
         failures = [m for m in messages if m.startswith("connection failed")]
@@ -176,7 +178,7 @@ async def test_resumes_after_server_process_restarts_gracefully(
         ready = await server_process.start()
         opened, second = await client.next()
         assert second is not first
-        assert opened - ready < FAST["backoff_max"] + 0.5
+        assert opened - ready < FAST["backoff_max"] + MARGIN
     finally:
         await client.stop()
 
