@@ -24,6 +24,7 @@ from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
     InvalidMessage,
+    InvalidProxyStatus,
     InvalidStatusCode,
     InvalidURI,
     SecurityError,
@@ -403,3 +404,5 @@ def test_is_permanent() -> None:
     assert not is_permanent(InvalidMessage("timed out"))
     assert not is_permanent(InvalidHandshake("maximum redirects exceeded"))
     assert is_permanent(TypeError())
+    assert is_permanent(InvalidProxyStatus(407, Headers()))
+    assert not is_permanent(InvalidProxyStatus(502, Headers()))

@@ -18,6 +18,7 @@ import ssl
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from .exceptions import (
+    InvalidProxyStatus,
     InvalidStatusCode,
     InvalidURI,
     SecurityError,
@@ -70,9 +71,10 @@ class Backoff:
 
 def is_permanent(exc: BaseException) -> bool:
     """Tell whether retrying can't fix the error that failed an opening."""
-    if isinstance(exc, InvalidStatusCode):
-        # 4xx: the request is wrong (401, 403, 404...), except 429, which
-        # asks to come back later. 5xx and others may go away.
+    if isinstance(exc, (InvalidStatusCode, InvalidProxyStatus)):
+        # 4xx: the request is wrong (401, 403, 404, 407 from a proxy...),
+        # except 429, which asks to come back later. 5xx and others may go
+        # away (a proxy answers 502 or 503 while the server restarts).
         return 400 <= exc.status_code < 500 and exc.status_code != 429
     if isinstance(exc, (InvalidURI, SecurityError, ssl.SSLCertVerificationError)):
         return True
@@ -98,7 +100,8 @@ class Reconnecting:
       retried after a wait, forever, until the caller stops iterating; the
       failure is logged at INFO level on the ``websockets.client`` logger;
     * an error that a retry can't fix is raised at once: an HTTP 4xx status
-      other than 429 (:exc:`~websockets.exceptions.InvalidStatusCode`), an
+      other than 429 (:exc:`~websockets.exceptions.InvalidStatusCode`, or
+      :exc:`~websockets.exceptions.InvalidProxyStatus` from a proxy), an
       invalid URI, including in a redirect
       (:exc:`~websockets.exceptions.InvalidURI`), a redirect from ``wss://``
       to ``ws://`` (:exc:`~websockets.exceptions.SecurityError`), a TLS
