@@ -16,3 +16,8 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# tests/consumers run in their own step, `make consumers`, outside the
+# coverage gate: the library code they exercise runs in the consumers' venvs.
+if not os.environ.get("WEBSOCKETS_CONSUMERS"):
+    collect_ignore = ["consumers"]
