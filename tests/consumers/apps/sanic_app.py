@@ -43,13 +43,27 @@ async def echo(request, ws):
         is_client=ws.is_client,
         loop=type(asyncio.get_event_loop()).__module__,
     )
+    ending = "returned"
     try:
         while True:
             message = await ws.recv()
             await ws.send(message)
     except ConnectionClosed as exc:
-        report("handler-closed", code=exc.code, reason=exc.reason)
+        ending = f"ConnectionClosed {exc.code} {exc.reason}"
         raise
+    except asyncio.CancelledError:
+        # Sanic cancels the handler when the TCP connection is lost.
+        ending = "CancelledError"
+        raise
+    finally:
+        # Whatever ended the handler, the connection's close code and reason
+        # are known there.
+        report(
+            "handler-closed",
+            ending=ending,
+            code=ws.close_code,
+            reason=ws.close_reason,
+        )
 
 
 @app.websocket("/hello-and-close")
