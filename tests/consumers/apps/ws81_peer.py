@@ -6,6 +6,8 @@ Compression is 8.1's default: permessage-deflate.
 
     python ws81_peer.py server       serve on 127.0.0.1; report "ready", port
     python ws81_peer.py client URL   connect to URL
+    python ws81_peer.py client URL no-client-max-window-bits
+        the same, offering permessage-deflate without client_max_window_bits
 
 Either way, the peer echoes each message it receives, whole, in one frame,
 except commands: text messages that start with "!" followed by JSON:
@@ -24,6 +26,7 @@ import sys
 from report import report
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 
 async def converse(ws, path):
@@ -57,15 +60,23 @@ async def converse(ws, path):
         report("closed", code=exc.code, reason=exc.reason)
 
 
-async def client(url):
-    async with websockets.connect(url) as ws:
+async def client(url, offer):
+    if offer == "default":
+        # connect()'s default: compression="deflate".
+        options = {}
+    else:
+        # An offer without client_max_window_bits.
+        factory = ClientPerMessageDeflateFactory()
+        options = {"extensions": [factory]}
+    async with websockets.connect(url, **options) as ws:
         await converse(ws, None)
 
 
 def main():
     loop = asyncio.get_event_loop()
     if sys.argv[1] == "client":
-        loop.run_until_complete(client(sys.argv[2]))
+        offer = sys.argv[3] if len(sys.argv) > 3 else "default"
+        loop.run_until_complete(client(sys.argv[2], offer))
         report("done")
         return
     # The style of 8.1's documentation.
