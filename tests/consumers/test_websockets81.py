@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import traceback
 from collections.abc import AsyncIterator
 from typing import Any, Optional, Union
 
@@ -249,12 +250,16 @@ async def test_81_client_negotiation(offer: str) -> None:
         seen["offer"] = ws.request_headers.get("Sec-WebSocket-Extensions")
         seen["response"] = ws.response_headers.get("Sec-WebSocket-Extensions")
         seen["extensions"] = [extension.name for extension in ws.extensions]
-        for message in MESSAGES:
-            await ws.send(message)
-            assert await recv(ws) == message
-        await ws.send(send_command(FRAGMENTED[2]))
-        assert await recv(ws) == join(FRAGMENTED[2])
-        await asyncio.wait_for(ws.close(), TIMEOUT)
+        try:
+            for message in MESSAGES:
+                await ws.send(message)
+                assert await recv(ws) == message
+            await ws.send(send_command(FRAGMENTED[2]))
+            assert await recv(ws) == join(FRAGMENTED[2])
+            await asyncio.wait_for(ws.close(), TIMEOUT)
+        except BaseException:
+            seen["error"] = traceback.format_exc()
+            raise
         seen["done"] = True
 
     factory = ServerPerMessageDeflateFactory(client_max_window_bits=10)
