@@ -55,7 +55,7 @@ mkdir -p "$VENVS"
 
 if [ -z "$PYTHON" ] || [ ! -x "$PYTHON" ]; then
     for name in ${*:-$ALL}; do
-        reason="CPython 3.9 not found (pyenv root: $(pyenv root 2>/dev/null || echo none)); set CONSUMERS_PYTHON or run 'pyenv install 3.9'"
+        reason="no CPython 3.9 (${PYTHON:-none in $(pyenv root 2>/dev/null || echo $HOME/.pyenv)/versions}): run 'pyenv install 3.9' or set CONSUMERS_PYTHON"
         echo "$reason" > "$VENVS/$name.failed"
         banner "$name" "$reason"
     done
@@ -111,6 +111,7 @@ for name in ${*:-$ALL}; do
     stamp="$VENVS/$name/.stamp-installed"
     want=$(fingerprint "$name")
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        rm -f "$VENVS/$name.failed"
         continue
     fi
     echo "consumers: installing $name in $VENVS/$name with $PYTHON" >&2
