@@ -73,8 +73,14 @@ async def test_pyppeteer(page_url: str, tmp_path: Path) -> None:
             "no Chromium executable (/usr/bin/chromium): `make interop-deps` "
             "installs it (interop/install_chromium.sh) and printed why it failed",
         )
+    # pyppeteer downloads its own Chromium into $PYPPETEER_HOME when it isn't
+    # given one: it must never do so (checked below).
+    home = tmp_path / "pyppeteer-home"
     async with run_consumer(
-        "pyppeteer", "pyppeteer_run.py", [executable, page_url, str(tmp_path)]
+        "pyppeteer",
+        "pyppeteer_run.py",
+        [executable, page_url, str(tmp_path)],
+        env={"PYPPETEER_HOME": str(home)},
     ) as run:
         ready = await run.report()
         assert ready["pyppeteer"] == "0.2.5"
@@ -82,6 +88,7 @@ async def test_pyppeteer(page_url: str, tmp_path: Path) -> None:
         reports = await reports_until_done(run)
         assert await run.wait() == 0, run.output()
 
+    assert not (home / "local-chromium").exists(), "pyppeteer downloaded Chromium"
     events = {(r["event"], r.get("mode")): r for r in reports}
     assert events[("launched", None)]["endpoint"].startswith("ws://127.0.0.1:")
     assert "Chrome/" in events[("launched", None)]["version"]

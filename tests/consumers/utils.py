@@ -138,16 +138,21 @@ class Consumer:
 
 @contextlib.asynccontextmanager
 async def run_consumer(
-    name: str, app: str, args: Sequence[str] = (), *, python_options: Sequence[str] = ()
+    name: str,
+    app: str,
+    args: Sequence[str] = (),
+    *,
+    env: Optional[dict[str, str]] = None,
 ) -> AsyncIterator[Consumer]:
     """Run ``tests/consumers/apps/APP`` in consumer ``name``'s venv."""
     python = consumer_python(name)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    env = dict(
+        os.environ, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", **(env or {})
+    )
     # The consumer's venv alone decides what it imports.
     env.pop("PYTHONPATH", None)
     proc = await asyncio.create_subprocess_exec(
         str(python),
-        *python_options,
         str(APPS / app),
         *args,
         stdin=asyncio.subprocess.DEVNULL,
