@@ -103,6 +103,15 @@ class State(enum.IntEnum):
     CLOSED = 3
 
 
+# Reasons for not reading from the transport, bits of _paused_reading. Each
+# reason is lifted on its own: the transport resumes reading when none is
+# left. _PAUSED_TRANSPORT records that transport.pause_reading() was called.
+_PAUSE_QUEUE = 1  # the message queue is full
+_PAUSE_WRITE = 2  # a reply to a control frame is stuck in the write buffer
+_PAUSE_HANDSHAKE = 4  # the opening handshake's buffer holds read_limit bytes
+_PAUSED_TRANSPORT = 8
+
+
 def _random_payload() -> bytes:
     return os.urandom(4)
 
@@ -344,7 +353,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._end_of_stream = False
         # True after failing the connection: further data frames are dropped.
         self._discard_data = False
-        self._paused_reading = False
+        # Reasons for not reading: a bit mask of _PAUSE_* constants.
+        self._paused_reading = 0
 
         # Fragmented message being received.
         self._frag_opcode: Optional[int] = None
@@ -462,6 +472,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._process_frames()
         if self.reader.at_eof():
             self._eof()
+        if self._paused_reading & _PAUSE_HANDSHAKE:
+            # Bytes read ahead of the handshake went to the parser first.
+            self.reader.on_wait = None
+            self._resume_reading(_PAUSE_HANDSHAKE)
 
     # asyncio.Protocol callbacks
 
@@ -480,9 +494,21 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             parser.feed(data)
             self._process_frames()
         elif self.state is State.CONNECTING:
-            self.reader.feed_data(data)
+            reader = self.reader
+            reader.feed_data(data)
+            if reader.buffered() >= self.read_limit:
+                # Read at most read_limit bytes ahead of the opening
+                # handshake, e.g. frames pipelined behind the request while
+                # process_request() runs; read again when the handshake needs
+                # more bytes or once the connection is open.
+                self._pause_reading(_PAUSE_HANDSHAKE)
+                reader.on_wait = self._handshake_wants_data
         # Else the stream was corrupted or the closing handshake is over:
         # ignore what follows.
+
+    def _handshake_wants_data(self) -> None:
+        self.reader.on_wait = None
+        self._resume_reading(_PAUSE_HANDSHAKE)
 
     def eof_received(self) -> None:
         """Handle the end of the incoming stream.
@@ -508,9 +534,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._paused_writing = True
 
     def resume_writing(self) -> None:
-        """Wake up coroutines waiting for the write buffer to drain."""
+        """Wake up coroutines waiting for the write buffer to drain.
+
+        Reading resumes if it stopped for a reply to a control frame.
+        """
         self._paused_writing = False
         self._wake_drain_waiters()
+        if self._paused_reading & _PAUSE_WRITE:
+            self._resume_reading(_PAUSE_WRITE)
 
     def _wake_drain_waiters(self) -> None:
         waiters, self._drain_waiters = self._drain_waiters, []
@@ -554,9 +585,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 # _queue_message() drops what doesn't fit in the queue.
                 and self.state is State.OPEN
             ):
-                if not self._paused_reading:
-                    self._paused_reading = True
-                    self.transport.pause_reading()
+                self._pause_reading(_PAUSE_QUEUE)
+                return True
+            if self._paused_reading & _PAUSE_WRITE:
+                # A reply to a control frame waits for the write buffer to
+                # drain: resume_writing() processes what follows.
                 return True
             try:
                 frame = self._parser.next_frame()
@@ -645,10 +678,20 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # unless a close frame was sent already.
             if self.state is State.OPEN:
                 self._write_frame(True, OP_PONG, frame.data)
+                self._check_write_buffer()
         elif opcode == OP_PONG:
             self._acknowledge_pings(frame.data)
         else:
             self._handle_close_frame(frame.data)
+
+    def _check_write_buffer(self) -> None:
+        # A pong written from data_received() went above the high-water mark:
+        # stop reading until the buffer drains, like send() waits. A peer
+        # that floods pings and never reads makes the write buffer hold at
+        # most write_limit plus one pong. RFC 6455 doesn't oblige anyone to
+        # read faster than they can answer.
+        if self._paused_writing:
+            self._pause_reading(_PAUSE_WRITE)
 
     def _handle_data_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -828,8 +871,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # bounds the queue by dropping messages instead of pausing. This
         # runs soon rather than now: fail_connection() may be called while
         # frames are being processed.
-        if self._paused_reading:
-            self.loop.call_soon(self._resume_reading)
+        if self._paused_reading & (_PAUSE_QUEUE | _PAUSE_WRITE):
+            # No reply to control frames is sent in the CLOSING state.
+            self.loop.call_soon(self._resume_reading, _PAUSE_QUEUE | _PAUSE_WRITE)
 
     def _close_transport(self, abort: bool) -> None:
         try:
@@ -1050,7 +1094,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             message = _convert(messages[0], decode)
             messages[0] = message
         message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
-        if self._paused_reading:
+        if self._paused_reading & _PAUSE_QUEUE:
             # Frames parsed now come after the message that recv() returns:
             # a protocol error among them mustn't fail the connection before
             # the application could answer that message.
@@ -1069,17 +1113,27 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         assert self.max_queue is not None
         if len(self.messages) > self.max_queue // 2:
             return
-        self._resume_reading()
+        self._resume_reading(_PAUSE_QUEUE)
 
-    def _resume_reading(self) -> None:
-        if not self._paused_reading:
-            # Scheduled by _read_until_close_frame(); recv() resumed already.
+    def _pause_reading(self, reason: int) -> None:
+        if not self._paused_reading & _PAUSED_TRANSPORT:
+            self.transport.pause_reading()
+        self._paused_reading |= reason | _PAUSED_TRANSPORT
+
+    def _resume_reading(self, reasons: int) -> None:
+        # Lift reasons for not reading. The transport resumes when no reason
+        # is left, e.g. a full queue and a full write buffer are independent.
+        paused = self._paused_reading & ~reasons
+        self._paused_reading = paused
+        if paused != _PAUSED_TRANSPORT:
+            # Another reason holds, or reading wasn't paused (this was
+            # scheduled by _read_until_close_frame() and already done).
             return
-        # Frames buffered while paused come first. If they fill the queue
+        # Frames buffered while paused come first. If they pause reading
         # again, the transport stays paused.
         if self._process_frames():
             return
-        self._paused_reading = False
+        self._paused_reading = 0
         if self.state is not State.CLOSED:
             self.transport.resume_reading()
 
