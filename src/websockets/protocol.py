@@ -19,7 +19,6 @@ observe a half-made transition:
 from __future__ import annotations
 
 import asyncio
-import codecs
 import enum
 import logging
 import os
@@ -41,6 +40,7 @@ from typing import (
     cast,
 )
 
+from .assembly import AssemblyError, MessageAssembler
 from .close_frame import Close
 from .datastructures import Headers
 from .exceptions import (
@@ -224,16 +224,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_discard_data",
         "_drain_waiters",
         "_end_of_stream",
-        "_frag_chunks",
-        "_frag_decoder",
-        "_frag_opcode",
-        "_frag_size",
+        "_assembler",
         "_fragmented_message_waiter",
         "_keepalive_handle",
         "_keepalive_timeout_handle",
         "_parser",
-        "_partial_decoder",
-        "_partial_offset",
         "_paused_reading",
         "_paused_writing",
         "_pending_failure",
@@ -356,19 +351,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Reasons for not reading: a bit mask of _PAUSE_* constants.
         self._paused_reading = 0
 
-        # Fragmented message being received.
-        self._frag_opcode: Optional[int] = None
-        self._frag_chunks: List[Any] = []
-        self._frag_size = 0
-        self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+        # Fragmented message or text frame being received; created when
+        # needed, dropped when the message is complete.
+        self._assembler: Optional[MessageAssembler] = None
         # True while recv() parses frames buffered when the queue was full.
         self._recv_resuming = False
         # Failure deferred until queued messages are read: (code, reason).
         self._pending_failure: Optional[Tuple[int, str]] = None
         self._pending_failure_handle: Optional[asyncio.TimerHandle] = None
-        # Text frame that is still arriving: UTF-8 validated up to offset.
-        self._partial_decoder: Optional[codecs.IncrementalDecoder] = None
-        self._partial_offset = 0
 
         # Flow control for writes.
         self._paused_writing = False
@@ -610,56 +600,29 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 if self._parser is not None and not self._discard_data:
                     self._check_incomplete_text_frame(self._parser)
                 break
-            if self._partial_decoder is not None:
-                self._partial_decoder = None
-                self._partial_offset = 0
+            assembler = self._assembler
+            if assembler is not None and assembler.frame_complete():
+                self._assembler = None
             self._handle_frame(frame)
         return False
 
     def _check_incomplete_text_frame(self, parser: FrameParser) -> None:
-        """Validate the UTF-8 of a text frame that is still arriving.
-
-        RFC 6455 8.1: invalid UTF-8 fails the connection. Checking each part
-        of a long frame as it arrives fails it at the first bad byte, like
-        the Autobahn Testsuite's "fail fast" cases expect, instead of when
-        the whole frame is in. Compressed frames are checked once inflated.
-        """
+        # RFC 6455 8.1: fail at the first invalid byte of a long text frame,
+        # before it's complete. Binary frames don't need an assembler.
         b0 = parser.pending_first_byte()
-        # Skip binary frames and compressed frames before peeking at the
-        # payload: only text frames are worth the cost.
+        # Only text frames are worth the cost; compressed frames are checked
+        # once inflated.
         if b0 is None or b0 & 0x40:
             return
-        decoder = self._partial_decoder
-        if decoder is None:
-            opcode = b0 & 0x0F
-            if opcode == OP_TEXT:
-                decoder = codecs.getincrementaldecoder("utf-8")()
-            elif (
-                opcode == OP_CONT
-                and self._frag_decoder is not None
-                # With extensions, a continuation frame may carry compressed
-                # data even though it doesn't have RSV1 (RFC 7692 6.1).
-                and not self.extensions
-            ):
-                # Continue from the state of the fragmented text message.
-                decoder = codecs.getincrementaldecoder("utf-8")()
-                decoder.setstate(self._frag_decoder.getstate())
-            else:
+        assembler = self._assembler
+        if assembler is None:
+            if b0 & 0x0F != OP_TEXT:
                 return
-        peek = parser.pending_payload(self._partial_offset)
-        if peek is None:
-            return
-        data = peek[1]
-        if not data:
-            return
-        self._partial_decoder = decoder
+            assembler = self._assembler = MessageAssembler(self.max_size)
         try:
-            decoder.decode(data)
-        except UnicodeDecodeError as exc:
-            position = self._partial_offset + exc.start
-            self._fail_from_peer(1007, f"{exc.reason} at position {position}")
-            return
-        self._partial_offset += len(data)
+            assembler.check_partial_text(parser, bool(self.extensions))
+        except AssemblyError as exc:
+            self._fail_from_peer(exc.code, exc.reason)
 
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -694,71 +657,42 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._pause_reading(_PAUSE_WRITE)
 
     def _handle_data_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        data = frame.data
-        if opcode == OP_CONT:
-            if self._frag_opcode is None:
-                self._fail_from_peer(1002, "unexpected continuation frame")
-                return
-        elif self._frag_opcode is not None:
-            self._fail_from_peer(1002, "expected a continuation frame")
-            return
-
         if self._discard_data:
             # The connection is failing: keep parsing frames until the close
             # frame, but don't deliver messages anymore.
             return
-
-        if frame.fin and opcode != OP_CONT:
+        opcode = frame.opcode
+        assembler = self._assembler
+        if frame.fin and opcode != OP_CONT and assembler is None:
             # Unfragmented message: the common case.
             if opcode == OP_TEXT:
                 try:
-                    message: Data = data.decode()
+                    message: Data = frame.data.decode()
                 except UnicodeDecodeError as exc:
                     self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
                     return
             else:
-                message = data
+                message = frame.data
             self._queue_message(message)
             return
 
-        if opcode != OP_CONT:
-            # First frame of a fragmented message.
-            self._frag_opcode = opcode
-            self._frag_chunks = []
-            self._frag_size = 0
-            if opcode == OP_TEXT:
-                self._frag_decoder = codecs.getincrementaldecoder("utf-8")()
-
-        # RFC 6455 5.4: fragments of a message. The parser enforced max_size
-        # for this frame; lower the budget for the next ones.
-        self._frag_size += len(data)
-        decoder = self._frag_decoder
-        if decoder is not None:
-            # Validate UTF-8 as it arrives, to fail at the first bad fragment.
-            try:
-                self._frag_chunks.append(decoder.decode(data, frame.fin))
-            except UnicodeDecodeError as exc:
-                self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
-                return
-        else:
-            self._frag_chunks.append(data)
-
-        assert self._parser is not None
-        if not frame.fin:
-            if self.max_size is not None:
-                self._parser.max_size = self.max_size - self._frag_size
+        # RFC 6455 5.4: fragments of a message.
+        if assembler is None:
+            assembler = self._assembler = MessageAssembler(self.max_size)
+        try:
+            fragmented = assembler.add(opcode, frame.data, frame.fin)
+        except AssemblyError as exc:
+            self._fail_from_peer(exc.code, exc.reason)
             return
-
-        if decoder is not None:
-            message = "".join(self._frag_chunks)
-        else:
-            message = b"".join(self._frag_chunks)
-        self._frag_opcode = None
-        self._frag_chunks = []
-        self._frag_decoder = None
+        assert self._parser is not None
+        if fragmented is None:
+            # The parser enforces max_size for each frame: lower the budget
+            # for the next ones.
+            self._parser.max_size = assembler.budget()
+            return
+        self._assembler = None
         self._parser.max_size = self.max_size
-        self._queue_message(message)
+        self._queue_message(fragmented)
 
     def _queue_message(self, message: Data) -> None:
         if self.max_queue is not None and len(self.messages) >= self.max_queue:
@@ -825,7 +759,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def _set_end_of_stream(self) -> None:
         self._end_of_stream = True
-        self._frag_chunks = []
+        self._assembler = None
         waiter = self._recv_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
