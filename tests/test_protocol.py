@@ -1160,20 +1160,23 @@ async def test_keepalive_next_ping_after_pong() -> None:
     await transport.wait_for_write(lambda: len(transport.writes) == 2)
     assert 0.05 <= loop.time() - pong_time < 0.3
     assert written(protocol, transport)[1].opcode == OP_PING
-    assert protocol._keepalive_timeout_handle is not None
+    assert protocol._keepalive_handle is not None
     protocol.connection_lost(None)
-    assert protocol._keepalive_timeout_handle is None
+    assert protocol._keepalive_handle is None
 
 
 async def test_keepalive_timeout_after_pong_in_same_iteration() -> None:
     # The pong resolved the ping, but the callbacks of the future didn't run
     # yet when the timeout fires: don't fail the connection.
-    protocol, transport = open_protocol()
+    protocol, transport = open_protocol(ping_interval=10, ping_timeout=10)
     waiter = asyncio.get_running_loop().create_future()
     waiter.set_result(None)
-    protocol._keepalive_timeout(waiter)
+    protocol._keepalive_check(0.0, waiter, True)
     assert protocol.state is State.OPEN
     assert transport.writes == []
+    # The next ping goes out ping_interval later.
+    assert protocol._keepalive_handle is not None
+    protocol.connection_lost(None)
 
 
 async def test_keepalive_disabled() -> None:

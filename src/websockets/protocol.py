@@ -227,7 +227,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_assembler",
         "_fragmented_message_waiter",
         "_keepalive_handle",
-        "_keepalive_timeout_handle",
+        "_keepalive_pong_at",
         "_parser",
         "_paused_reading",
         "_paused_writing",
@@ -369,7 +369,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Pings waiting for their pong, in the order they were sent.
         self.pings: Dict[bytes, asyncio.Future[None]] = {}
         self._keepalive_handle: Optional[asyncio.TimerHandle] = None
-        self._keepalive_timeout_handle: Optional[asyncio.TimerHandle] = None
+        # When the pong of the last keepalive ping arrived.
+        self._keepalive_pong_at: Optional[float] = None
 
         # One deadline for the whole closing sequence.
         self._close_deadline: Optional[float] = None
@@ -709,12 +710,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # also acknowledges every earlier ping. An unsolicited pong is ignored.
         if data not in self.pings:
             return
-        ping_ids = list(self.pings)
+        pings = self.pings
+        ping_ids = list(pings)
         for ping_id in ping_ids[: ping_ids.index(data) + 1]:
-            waiter = self.pings.pop(ping_id)
+            waiter = pings.pop(ping_id)
             # The future may have been cancelled through self.pings.
             if not waiter.done():
                 waiter.set_result(None)
+        if not pings:
+            # An emptied dict keeps its hash table: free it, for idle
+            # connections after keepalive pings.
+            pings.clear()
 
     def _handle_close_frame(self, data: bytes) -> None:
         # RFC 6455 5.5.1: a close frame.
@@ -878,14 +884,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         for handle in (
             self._close_timer,
             self._keepalive_handle,
-            self._keepalive_timeout_handle,
             self._pending_failure_handle,
         ):
             if handle is not None:
                 handle.cancel()
         self._close_timer = None
         self._keepalive_handle = None
-        self._keepalive_timeout_handle = None
         self._pending_failure_handle = None
         self._pending_failure = None
 
@@ -1341,23 +1345,47 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         waiter = self._send_ping(self._new_ping_payload())
         if self.ping_timeout is None:
             self._schedule_keepalive()
-        else:
-            self._keepalive_timeout_handle = self.loop.call_later(
-                self.ping_timeout, self._keepalive_timeout, waiter
-            )
-            waiter.add_done_callback(self._keepalive_pong)
+            return
+        self._keepalive_pong_at = None
+        waiter.add_done_callback(self._keepalive_pong)
+        self._arm_keepalive_check(self.loop.time(), waiter)
+
+    def _arm_keepalive_check(self, sent: float, waiter: asyncio.Future[None]) -> None:
+        # Look for the pong every ping_interval, until ping_timeout. A timer
+        # is never cancelled: on a busy loop, cancelled timers linger in its
+        # heap until they're due, and with ping_timeout > ping_interval that
+        # would be several per connection, idle connections included.
+        assert self.ping_interval is not None and self.ping_timeout is not None
+        deadline = sent + self.ping_timeout
+        when = self.loop.time() + self.ping_interval
+        final = when >= deadline
+        self._keepalive_handle = self.loop.call_at(
+            deadline if final else when, self._keepalive_check, sent, waiter, final
+        )
 
     def _keepalive_pong(self, waiter: asyncio.Future[None]) -> None:
-        # The pong arrived, or the connection was lost (then the timers are
-        # cancelled already and the state isn't OPEN anymore).
-        if self._keepalive_timeout_handle is not None:
-            self._keepalive_timeout_handle.cancel()
-            self._keepalive_timeout_handle = None
-        self._schedule_keepalive()
+        # The pong arrived, or the connection was lost.
+        self._keepalive_pong_at = self.loop.time()
 
-    def _keepalive_timeout(self, waiter: asyncio.Future[None]) -> None:
-        self._keepalive_timeout_handle = None
-        # The pong may have arrived just before: its callback hasn't run yet.
-        if not waiter.done():
+    def _keepalive_check(
+        self, sent: float, waiter: asyncio.Future[None], final: bool
+    ) -> None:
+        self._keepalive_handle = None
+        if self.state is not State.OPEN:
+            return
+        assert self.ping_interval is not None
+        if waiter.done():
+            # The pong arrived at most ping_interval ago: the next ping goes
+            # out ping_interval after it. Its callback may not have run yet.
+            pong_at = self._keepalive_pong_at
+            if pong_at is None:
+                pong_at = self.loop.time()
+            self._keepalive_pong_at = None
+            self._keepalive_handle = self.loop.call_at(
+                pong_at + self.ping_interval, self._keepalive
+            )
+        elif final:
             logger.info("%s ! no pong received in time: closing", self.side)
             self.fail_connection(1011, "keepalive ping timeout")
+        else:
+            self._arm_keepalive_check(sent, waiter)
