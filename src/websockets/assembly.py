@@ -120,7 +120,9 @@ class MessageAssembler:
             try:
                 decoder.decode(data, fin)
             except UnicodeDecodeError as exc:
-                raise AssemblyError(1007, f"{exc.reason} at position {exc.start}")
+                raise AssemblyError(
+                    1007, f"{exc.reason} at position {exc.start}"
+                ) from None
         self._buffer += data
         if not fin:
             return None
@@ -176,7 +178,7 @@ class MessageAssembler:
             decoder.decode(data)
         except UnicodeDecodeError as exc:
             position = self._partial_offset + exc.start
-            raise AssemblyError(1007, f"{exc.reason} at position {position}")
+            raise AssemblyError(1007, f"{exc.reason} at position {position}") from None
         self._partial_offset += len(data)
 
     def frame_complete(self) -> bool:
@@ -187,4 +189,3 @@ class MessageAssembler:
         self._partial_decoder = None
         self._partial_offset = 0
         return self.opcode is None
-

@@ -215,6 +215,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_assembler",
         "_close_deadline",
         "_close_rcvd",
         "_close_rcvd_then_sent",
@@ -224,7 +225,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_discard_data",
         "_drain_waiters",
         "_end_of_stream",
-        "_assembler",
         "_fragmented_message_waiter",
         "_keepalive_handle",
         "_keepalive_pong_at",

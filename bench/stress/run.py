@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "peer.py")
@@ -122,7 +122,9 @@ def read_head(sock: socket.socket) -> bytes:
     return data
 
 
-def flood(sock: socket.socket, chunk: bytes, deadline: float, stop: Callable[[], bool]) -> int:
+def flood(
+    sock: socket.socket, chunk: bytes, deadline: float, stop: Callable[[], bool]
+) -> int:
     """Send chunk over and over until the deadline; return bytes sent."""
     sock.setblocking(False)
     sent = 0
@@ -162,9 +164,15 @@ class Peer:
         self.proc.wait()
 
 
-def server_scenario(mode: str, before: Callable[[int], bytes], chunk: bytes,
-                    handshake: bool, duration: float, cap: int,
-                    after: bytes = b"") -> Tuple[int, int]:
+def server_scenario(
+    mode: str,
+    before: Callable[[int], bytes],
+    chunk: bytes,
+    handshake: bool,
+    duration: float,
+    cap: int,
+    after: bytes = b"",
+) -> Tuple[int, int]:
     peer = Peer("server", mode)
     try:
         port = int(peer.line().split()[1])
@@ -177,8 +185,12 @@ def server_scenario(mode: str, before: Callable[[int], bytes], chunk: bytes,
             assert head.startswith(b"HTTP/1.1 101"), head
             sock.sendall(after)
         deadline = time.monotonic() + duration
-        sent = flood(sock, chunk, deadline,
-                     lambda: sampler.growth() > cap or peer.proc.poll() is not None)
+        sent = flood(
+            sock,
+            chunk,
+            deadline,
+            lambda: sampler.growth() > cap or peer.proc.poll() is not None,
+        )
         sampler.running = False
         sampler.join()
         sock.close()
@@ -187,24 +199,35 @@ def server_scenario(mode: str, before: Callable[[int], bytes], chunk: bytes,
         peer.stop()
 
 
-def client_scenario(prefix: bytes, chunk: bytes, duration: float, cap: int) -> Tuple[int, int]:
+def client_scenario(
+    prefix: bytes, chunk: bytes, duration: float, cap: int
+) -> Tuple[int, int]:
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     peer = Peer("client", str(port))
     try:
         sock, _ = listener.accept()
         head = read_head(sock)
-        key = [line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-               if line.lower().startswith(b"sec-websocket-key:")][0]
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
         accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-        response = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        response = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
         sampler = Sampler(peer.proc.pid)
         sampler.start()
         sock.sendall(response + prefix)
         deadline = time.monotonic() + duration
-        sent = flood(sock, chunk, deadline,
-                     lambda: sampler.growth() > cap or peer.proc.poll() is not None)
+        sent = flood(
+            sock,
+            chunk,
+            deadline,
+            lambda: sampler.growth() > cap or peer.proc.poll() is not None,
+        )
         sampler.running = False
         sampler.join()
         sock.close()
@@ -226,12 +249,16 @@ def unmasked(b0: int, payload: bytes) -> bytes:
 SCENARIOS: Dict[str, Callable[[float, int], Tuple[int, int, str]]] = {}
 
 
-def scenario(name: str, phase: str) -> Callable[[Callable[[float, int], Tuple[int, int]]], None]:
+def scenario(
+    name: str, phase: str
+) -> Callable[[Callable[[float, int], Tuple[int, int]]], None]:
     def register(func: Callable[[float, int], Tuple[int, int]]) -> None:
         def run(duration: float, cap: int) -> Tuple[int, int, str]:
             growth, sent = func(duration, cap)
             return growth, sent, phase
+
         SCENARIOS[name] = run
+
     return register
 
 
@@ -247,36 +274,62 @@ def _ping_flood_client(d: float, cap: int) -> Tuple[int, int]:
 
 @scenario("2. pipelined data, slow process_request", "handshake")
 def _slow_request(d: float, cap: int) -> Tuple[int, int]:
-    return server_scenario("slow_request", request, mask_frame(0x82, b"x" * 65536), False, d, cap)
+    return server_scenario(
+        "slow_request", request, mask_frame(0x82, b"x" * 65536), False, d, cap
+    )
 
 
 @scenario("2b. pipelined data, slow check_credentials", "handshake")
 def _slow_auth(d: float, cap: int) -> Tuple[int, int]:
     auth = "Authorization: Basic " + base64.b64encode(b"user:pass").decode() + "\r\n"
-    return server_scenario("slow_auth", lambda port: request(port, auth),
-                           mask_frame(0x82, b"x" * 65536), False, d, cap)
+    return server_scenario(
+        "slow_auth",
+        lambda port: request(port, auth),
+        mask_frame(0x82, b"x" * 65536),
+        False,
+        d,
+        cap,
+    )
 
 
 @scenario("2c. 101 response then a flood (client)", "transfer")
 def _response_flood(d: float, cap: int) -> Tuple[int, int]:
-    return client_scenario(b"", bytes([0x82, 126]) + (60000).to_bytes(2, "big") + b"x" * 60000, d, cap)
+    return client_scenario(
+        b"", bytes([0x82, 126]) + (60000).to_bytes(2, "big") + b"x" * 60000, d, cap
+    )
 
 
 @scenario("3. endless empty fragments", "transfer")
 def _empty_fragments(d: float, cap: int) -> Tuple[int, int]:
-    return server_scenario("sink", request, mask_frame(0x00, b"") * 10000, True, d, cap,
-                           after=mask_frame(0x02, b""))
+    return server_scenario(
+        "sink",
+        request,
+        mask_frame(0x00, b"") * 10000,
+        True,
+        d,
+        cap,
+        after=mask_frame(0x02, b""),
+    )
 
 
 @scenario("3b. endless 2-byte fragments", "transfer")
 def _tiny_fragments(d: float, cap: int) -> Tuple[int, int]:
-    return server_scenario("sink", request, mask_frame(0x00, b"ab") * 10000, True, d, cap,
-                           after=mask_frame(0x02, b""))
+    return server_scenario(
+        "sink",
+        request,
+        mask_frame(0x00, b"ab") * 10000,
+        True,
+        d,
+        cap,
+        after=mask_frame(0x02, b""),
+    )
 
 
 @scenario("4. data flood, never reads", "transfer")
 def _data_flood(d: float, cap: int) -> Tuple[int, int]:
-    return server_scenario("sink", request, mask_frame(0x82, b"x" * 1_000_000), True, d, cap)
+    return server_scenario(
+        "sink", request, mask_frame(0x82, b"x" * 1_000_000), True, d, cap
+    )
 
 
 def idle(count: int, hold: float, ping_interval: float) -> Dict[str, float]:
@@ -294,7 +347,9 @@ def idle(count: int, hold: float, ping_interval: float) -> Dict[str, float]:
         peer.stop()
 
 
-async def _idle_clients(peer: Peer, port: int, count: int, hold: float) -> Dict[str, float]:
+async def _idle_clients(
+    peer: Peer, port: int, count: int, hold: float
+) -> Dict[str, float]:
     import websockets
 
     pid = peer.proc.pid
@@ -305,8 +360,11 @@ async def _idle_clients(peer: Peer, port: int, count: int, hold: float) -> Dict[
         host = f"127.0.0.{2 + i % 4}"
         async with sem:
             ws = await websockets.connect(
-                f"ws://127.0.0.1:{port}/", compression=None, ping_interval=None,
-                local_addr=(host, 0), open_timeout=60,
+                f"ws://127.0.0.1:{port}/",
+                compression=None,
+                ping_interval=None,
+                local_addr=(host, 0),
+                open_timeout=60,
             )
         conns.append(ws)
 
@@ -348,12 +406,12 @@ def main() -> None:
     parser.add_argument("--no-idle", action="store_true")
     parser.add_argument("--no-scenarios", action="store_true")
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     bounds = {"handshake": bound_handshake(), "transfer": bound_transfer()}
     if not args.no_scenarios:
-        print(f"| scenario | duration | bytes sent | peak RSS growth | bound | within |")
+        print("| scenario | duration | bytes sent | peak RSS growth | bound | within |")
         print("|---|---|---|---|---|---|")
         for name, run in SCENARIOS.items():
             if args.only and args.only not in name:
@@ -371,8 +429,10 @@ def main() -> None:
     if not args.no_idle:
         r = idle(args.idle, args.hold, args.ping_interval)
         print()
-        print("| idle connections | alive after hold | KiB/conn after handshakes | "
-              "KiB/conn after pings | handshakes/s | server.close() |")
+        print(
+            "| idle connections | alive after hold | KiB/conn after handshakes | "
+            "KiB/conn after pings | handshakes/s | server.close() |"
+        )
         print("|---|---|---|---|---|---|")
         print(
             f"| {r['connections']:,.0f} (held {args.hold:.0f} s, ping_interval "
