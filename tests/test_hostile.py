@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
+import itertools
 import socket
 import sys
-import functools
-import itertools
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import pytest
@@ -25,9 +25,9 @@ import pytest
 from websockets.auth import BasicAuthWebSocketServerProtocol
 from websockets.client import WebSocketClientProtocol, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.framing import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT
+from websockets.framing import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG
 from websockets.http import MAX_HEADERS, MAX_LINE
-from websockets.protocol import (  # noqa: I001 - private names first
+from websockets.protocol import (
     _PAUSE_QUEUE,
     _PAUSE_WRITE,
     State,
