@@ -34,6 +34,7 @@ INVALID = [
     ("max_size", (1, 2), TypeError, "max_size must be an int or None, got a tuple"),
     ("max_size", "1", TypeError, "max_size must be an int or None, got str"),
     ("max_size", 1.5, TypeError, "max_size must be an int or None, got float"),
+    ("max_size", float("inf"), TypeError, "max_size must be an int or None, got"),
     ("max_size", True, TypeError, "max_size must be an int or None, got bool"),
     ("max_size", -1, ValueError, "max_size must be at least 0, got -1"),
     ("max_queue", 0, ValueError, "max_queue must be at least 1, got 0"),
@@ -41,7 +42,7 @@ INVALID = [
     ("read_limit", None, TypeError, "read_limit must be an int, got NoneType"),
     ("read_limit", 0, ValueError, "read_limit must be at least 1, got 0"),
     ("write_limit", -1, ValueError, "write_limit must be at least 0, got -1"),
-    ("write_limit", 2.0, TypeError, "write_limit must be an int, got float"),
+    ("write_limit", 2.5, TypeError, "write_limit must be an int, got float"),
     # Timeouts.
     ("ping_interval", 0, ValueError, "ping_interval must be positive, got 0"),
     ("ping_interval", "5", TypeError, "ping_interval must be a number of seconds"),
@@ -107,6 +108,16 @@ def test_invalid_origins(value: Any, exc_type: Type[Exception], message: str) ->
 )
 def test_valid_arguments(factory: Callable[..., Any], kwargs: Any) -> None:
     factory(**kwargs)
+
+
+def test_integral_floats_are_sizes() -> None:
+    # websockets 8.1 accepted max_size=1e6; the protocol gets an int.
+    server = make_server(max_size=1e6, read_limit=4096.0)
+    assert server._factory.keywords["max_size"] == 1_000_000
+    assert type(server._factory.keywords["read_limit"]) is int
+    client = make_client(max_queue=8.0, write_limit=1e5)
+    assert client._protocol_kwargs["max_queue"] == 8
+    assert client._protocol_kwargs["write_limit"] == 100_000
 
 
 def test_valid_origins() -> None:

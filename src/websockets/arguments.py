@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 __all__ = ["check_arguments"]
 
@@ -26,35 +26,44 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_size(name: str, value: Any, *, optional: bool, minimum: int) -> None:
+def check_size(name: str, value: Any, *, optional: bool, minimum: int) -> Any:
     """Check a size in bytes or a number of messages.
+
+    A :class:`float` with an integral value such as ``1e6`` is accepted, as
+    websockets 8.1 did, and converted to an :class:`int`.
 
     :param name: argument name, for error messages
     :param value: value to check
     :param optional: whether ``None`` (no limit) is accepted
     :param minimum: smallest acceptable value
-    :raises TypeError: if ``value`` isn't an :class:`int` (or ``None``)
+    :return: ``value`` as an :class:`int`, or ``None``
+    :raises TypeError: if ``value`` isn't an integer (or ``None``)
     :raises ValueError: if ``value`` is below ``minimum``
     """
     if value is None and optional:
-        return
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if not _is_int(value):
         expected = "an int or None" if optional else "an int"
         raise TypeError(f"{name} must be {expected}, got {_type_name(value)}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
-def check_max_size(value: Any) -> None:
+def check_max_size(value: Any) -> Any:
     """Check ``max_size``: an :class:`int` or ``None``.
 
     A ``(message_limit, fragment_limit)`` pair isn't supported: it's
     rejected with a :exc:`TypeError`.
+
+    :return: the checked value
     """
     if isinstance(value, tuple):
         # Each limit of a pair would go through check_size() as well.
         raise TypeError(f"max_size must be an int or None, got a tuple: {value!r}")
-    check_size("max_size", value, optional=True, minimum=0)
+    return check_size("max_size", value, optional=True, minimum=0)
 
 
 def check_timeout(name: str, value: Any, *, positive: bool = False) -> None:
@@ -122,10 +131,12 @@ def check_arguments(
     compression: Any,
     subprotocols: Any,
     origins: Optional[Any] = None,
-) -> None:
+) -> Tuple[Any, Any, Any, Any]:
     """Check the arguments shared by :func:`~websockets.server.serve` and
     :func:`~websockets.client.connect`.
 
+    :return: ``(max_size, max_queue, read_limit, write_limit)``, as
+        :class:`int` or ``None``
     :raises TypeError: for an argument of the wrong type
     :raises ValueError: for an argument with a wrong value
     """
@@ -133,10 +144,12 @@ def check_arguments(
     check_timeout("ping_timeout", ping_timeout)
     check_timeout("close_timeout", close_timeout)
     check_timeout("open_timeout", open_timeout)
-    check_max_size(max_size)
-    check_size("max_queue", max_queue, optional=True, minimum=1)
-    check_size("read_limit", read_limit, optional=False, minimum=1)
-    check_size("write_limit", write_limit, optional=False, minimum=0)
+    limits = (
+        check_max_size(max_size),
+        check_size("max_queue", max_queue, optional=True, minimum=1),
+        check_size("read_limit", read_limit, optional=False, minimum=1),
+        check_size("write_limit", write_limit, optional=False, minimum=0),
+    )
     if compression is not None:
         if not isinstance(compression, str):
             raise TypeError(
@@ -146,3 +159,4 @@ def check_arguments(
             raise ValueError(f"unsupported compression: {compression}")
     check_sequence("subprotocols", subprotocols, none_items=False)
     check_sequence("origins", origins, none_items=True)
+    return limits

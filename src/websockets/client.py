@@ -421,7 +421,7 @@ class Connect:
             create_protocol = WebSocketClientProtocol
         self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
         self._backoff = Backoff.pop_arguments(kwds)
-        check_arguments(
+        max_size, max_queue, read_limit, write_limit = check_arguments(
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,

@@ -727,7 +727,7 @@ class Serve:
         if create_protocol is None:
             create_protocol = WebSocketServerProtocol
         open_timeout = kwds.pop("open_timeout", OPEN_TIMEOUT)
-        check_arguments(
+        max_size, max_queue, read_limit, write_limit = check_arguments(
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
