@@ -178,7 +178,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     default; ``None`` disables the limit. A larger message fails the
     connection with code 1009 and :meth:`recv` raises
     :exc:`~websockets.exceptions.ConnectionClosedError`. The limit is
-    enforced as frames arrive: an oversized payload is never buffered.
+    enforced as frames arrive: an oversized payload is never buffered. A
+    fragmented message may have at most ``max_size`` fragments.
 
     ``max_queue`` is the maximum number of incoming messages waiting for
     :meth:`recv`, 32 by default; ``None`` disables the limit. When the queue
@@ -188,9 +189,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     incoming messages (128 MiB by default).
 
     ``read_limit`` bounds the buffer of the opening handshake, 64 KiB by
-    default. ``write_limit`` is the high-water mark of the transport's write
+    default: above it, the protocol stops reading until the handshake is
+    done. ``write_limit`` is the high-water mark of the transport's write
     buffer, 64 KiB by default; the low-water mark is a quarter of it.
-    :meth:`send` waits when the buffer is above the high-water mark.
+    :meth:`send` waits when the buffer is above the high-water mark, and the
+    protocol stops reading when a pong or a close frame that it sends in
+    reply goes above it.
 
     ``loop`` is accepted for backwards compatibility and ignored, with a
     :exc:`DeprecationWarning`. ``timeout`` is a deprecated alias of
