@@ -1179,6 +1179,27 @@ async def test_keepalive_timeout_after_pong_in_same_iteration() -> None:
     protocol.connection_lost(None)
 
 
+async def test_keepalive_check_after_closing() -> None:
+    # The pong isn't there yet when the connection starts closing: the check
+    # stops the keepalive.
+    protocol, transport = open_protocol(ping_interval=0.01, ping_timeout=1)
+    await transport.wait_for_write(lambda: len(transport.writes) == 1)
+    handle = protocol._keepalive_handle
+    assert handle is not None
+    closing = asyncio.ensure_future(protocol.close())
+    await transport.wait_for_write(lambda: len(transport.writes) == 2)
+
+    async def check_runs() -> None:
+        while protocol._keepalive_handle is handle:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(check_runs(), 1)
+    assert protocol._keepalive_handle is None
+    assert [f.opcode for f in written(protocol, transport)] == [OP_PING, OP_CLOSE]
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    await closing
+
+
 async def test_keepalive_disabled() -> None:
     _protocol, transport = open_protocol(ping_interval=None, ping_timeout=0.01)
     await asyncio.sleep(0.05)

@@ -11,8 +11,10 @@ Server modes:
 * ``sink``: the handler never reads (the worst case for queued messages);
 * ``slow_request``: ``process_request`` takes 60 s (a slow database check);
 * ``slow_auth``: Basic Auth with a ``check_credentials`` that takes 60 s;
-* ``idle``: keepalive pings every ``PING_INTERVAL`` seconds; a line ``close``
-  on stdin closes the server and prints the time it took.
+* ``idle``: keepalive pings every ``PING_INTERVAL`` seconds; a line ``mem``
+  on stdin prints the memory traced by :mod:`tracemalloc` (with
+  ``TRACEMALLOC=1``, else 0), a line ``close`` closes the server and prints
+  the time it took.
 
 The process prints nothing else on stdout; the driver, ``stress/run.py``,
 reads its RSS from ``/proc``.
@@ -25,6 +27,7 @@ import os
 import resource
 import sys
 import time
+import tracemalloc
 from typing import Any, Optional
 
 import websockets
@@ -67,11 +70,19 @@ async def server(mode: str) -> None:
         kwargs["backlog"] = 4096
     else:
         assert mode == "sink", mode
+    if os.environ.get("TRACEMALLOC"):
+        tracemalloc.start()
     server = await websockets.serve(sink, "127.0.0.1", 0, **kwargs)
     port = server.sockets[0].getsockname()[1]  # type: ignore[index]
     print("READY", port, flush=True)
     loop = asyncio.get_running_loop()
-    line = await loop.run_in_executor(None, sys.stdin.readline)
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if line.strip() == "mem":
+            traced = tracemalloc.get_traced_memory()[0]
+            print("MEM", traced, flush=True)
+        else:
+            break
     if line.strip() == "close":
         start = time.perf_counter()
         server.close()

@@ -158,6 +158,13 @@ class Peer:
         assert self.proc.stdout is not None
         return self.proc.stdout.readline().strip()
 
+    def traced(self) -> int:
+        """Memory traced by tracemalloc in the peer, 0 if not tracing."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("mem\n")
+        self.proc.stdin.flush()
+        return int(self.line().split()[1])
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -332,16 +339,23 @@ def _data_flood(d: float, cap: int) -> Tuple[int, int]:
     )
 
 
-def idle(count: int, hold: float, ping_interval: float) -> Dict[str, float]:
+def idle(
+    count: int, hold: float, ping_interval: float, traced: bool
+) -> Dict[str, float]:
     os.environ["PING_INTERVAL"] = str(ping_interval)
+    if traced:
+        os.environ["TRACEMALLOC"] = "1"
     peer = Peer("server", "idle")
     try:
         port = int(peer.line().split()[1])
         time.sleep(0.5)
         base = rss(peer.proc.pid)
+        base_traced = peer.traced()
         result = asyncio.run(_idle_clients(peer, port, count, hold))
         result["kib_after_handshakes"] = (result.pop("rss_open") - base) / count / 1024
         result["kib_after_pings"] = (result.pop("rss_held") - base) / count / 1024
+        for key in ("traced_open", "traced_held"):
+            result[key] = (result[key] - base_traced) / count / 1024
         return result
     finally:
         peer.stop()
@@ -372,8 +386,11 @@ async def _idle_clients(
     await asyncio.gather(*(one(i) for i in range(count)))
     elapsed = time.perf_counter() - start
     rss_open = rss(pid)
+    loop = asyncio.get_running_loop()
+    traced_open = await loop.run_in_executor(None, peer.traced)
     await asyncio.sleep(hold)
     rss_held = rss(pid)
+    traced_held = await loop.run_in_executor(None, peer.traced)
     alive = sum(1 for ws in conns if ws.open)  # type: ignore[attr-defined]
 
     # The clients stay alive, answering the closing handshakes, while the
@@ -391,6 +408,8 @@ async def _idle_clients(
         "handshakes_per_s": count / elapsed,
         "rss_open": rss_open,
         "rss_held": rss_held,
+        "traced_open": traced_open,
+        "traced_held": traced_held,
         "close_s": close_s,
     }
 
@@ -405,6 +424,11 @@ def main() -> None:
     parser.add_argument("--ping-interval", type=float, default=5.0)
     parser.add_argument("--no-idle", action="store_true")
     parser.add_argument("--no-scenarios", action="store_true")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="trace the idle server's allocations (slower handshakes)",
+    )
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -427,17 +451,23 @@ def main() -> None:
                 flush=True,
             )
     if not args.no_idle:
-        r = idle(args.idle, args.hold, args.ping_interval)
+        r = idle(args.idle, args.hold, args.ping_interval, args.tracemalloc)
+        traced = args.tracemalloc
         print()
         print(
             "| idle connections | alive after hold | KiB/conn after handshakes | "
             "KiB/conn after pings | handshakes/s | server.close() |"
         )
         print("|---|---|---|---|---|---|")
+        kib_open = f"{r['kib_after_handshakes']:.1f}"
+        kib_held = f"{r['kib_after_pings']:.1f}"
+        if traced:
+            kib_open += f" (traced {r['traced_open']:.1f})"
+            kib_held += f" (traced {r['traced_held']:.1f})"
         print(
             f"| {r['connections']:,.0f} (held {args.hold:.0f} s, ping_interval "
             f"{args.ping_interval:g} s) | {r['alive']:,.0f} | "
-            f"{r['kib_after_handshakes']:.1f} | {r['kib_after_pings']:.1f} | "
+            f"{kib_open} | {kib_held} | "
             f"{r['handshakes_per_s']:,.0f} | {r['close_s']:.2f} s |",
             flush=True,
         )
