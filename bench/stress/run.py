@@ -49,13 +49,14 @@ CONSTANT = 2**16
 
 
 def bound_handshake() -> int:
-    return READ_LIMIT + READ_CHUNK + WRITE_LIMIT + CONSTANT
+    # See docs/security.rst: MAX_HEADERS lines of at most MAX_LINE bytes.
+    return READ_LIMIT + READ_CHUNK + 2 * 256 * 4096 + WRITE_LIMIT + CONSTANT
 
 
 def bound_transfer() -> int:
     # See docs/security.rst.
     return (
-        4 * MAX_SIZE * MAX_QUEUE
+        MAX_QUEUE * (4 * MAX_SIZE + 100)
         + 5 * MAX_SIZE
         + 2 * READ_CHUNK
         + WRITE_LIMIT
