@@ -1160,20 +1160,44 @@ async def test_keepalive_next_ping_after_pong() -> None:
     await transport.wait_for_write(lambda: len(transport.writes) == 2)
     assert 0.05 <= loop.time() - pong_time < 0.3
     assert written(protocol, transport)[1].opcode == OP_PING
-    assert protocol._keepalive_timeout_handle is not None
+    assert protocol._keepalive_handle is not None
     protocol.connection_lost(None)
-    assert protocol._keepalive_timeout_handle is None
+    assert protocol._keepalive_handle is None
 
 
 async def test_keepalive_timeout_after_pong_in_same_iteration() -> None:
     # The pong resolved the ping, but the callbacks of the future didn't run
     # yet when the timeout fires: don't fail the connection.
-    protocol, transport = open_protocol()
+    protocol, transport = open_protocol(ping_interval=10, ping_timeout=10)
     waiter = asyncio.get_running_loop().create_future()
     waiter.set_result(None)
-    protocol._keepalive_timeout(waiter)
+    protocol._keepalive_check(0.0, waiter, True)
     assert protocol.state is State.OPEN
     assert transport.writes == []
+    # The next ping goes out ping_interval later.
+    assert protocol._keepalive_handle is not None
+    protocol.connection_lost(None)
+
+
+async def test_keepalive_check_after_closing() -> None:
+    # The pong isn't there yet when the connection starts closing: the check
+    # stops the keepalive.
+    protocol, transport = open_protocol(ping_interval=0.01, ping_timeout=1)
+    await transport.wait_for_write(lambda: len(transport.writes) == 1)
+    handle = protocol._keepalive_handle
+    assert handle is not None
+    closing = asyncio.ensure_future(protocol.close())
+    await transport.wait_for_write(lambda: len(transport.writes) == 2)
+
+    async def check_runs() -> None:
+        while protocol._keepalive_handle is handle:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(check_runs(), 1)
+    assert protocol._keepalive_handle is None
+    assert [f.opcode for f in written(protocol, transport)] == [OP_PING, OP_CLOSE]
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
+    await closing
 
 
 async def test_keepalive_disabled() -> None:

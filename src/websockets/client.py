@@ -18,6 +18,7 @@ from typing import (
     Type,
 )
 
+from .arguments import check_arguments
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike
 from .exceptions import (
@@ -420,6 +421,18 @@ class Connect:
             create_protocol = WebSocketClientProtocol
         self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
         self._backoff = Backoff.pop_arguments(kwds)
+        max_size, max_queue, read_limit, write_limit = check_arguments(
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            open_timeout=self.open_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            read_limit=read_limit,
+            write_limit=write_limit,
+            compression=compression,
+            subprotocols=subprotocols,
+        )
 
         wsuri = _parse_uri(uri)
         if wsuri.secure:
@@ -432,8 +445,6 @@ class Connect:
 
         if compression == "deflate":
             extensions = _enable_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
 
         # Each redirect reuses extra_headers: an iterator of pairs would only
         # serve the first request.

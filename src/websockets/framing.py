@@ -528,7 +528,13 @@ class FrameParser:
             # Fast path: the whole frame is in the current buffer. The
             # payload is copied once, by unmasking or by slicing.
             if length >= 0 and stop <= end:
-                self._pos = stop
+                if stop == end:
+                    # Don't hold the received chunk once it's parsed, e.g.
+                    # on an idle connection after a pong.
+                    self._buffer = b""
+                    self._pos = 0
+                else:
+                    self._pos = stop
                 if self.mask:
                     data = unmask_slice(buffer, stop - length - 4, stop)
                 else:

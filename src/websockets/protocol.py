@@ -19,7 +19,6 @@ observe a half-made transition:
 from __future__ import annotations
 
 import asyncio
-import codecs
 import enum
 import logging
 import os
@@ -41,6 +40,7 @@ from typing import (
     cast,
 )
 
+from .assembly import AssemblyError, MessageAssembler
 from .close_frame import Close
 from .datastructures import Headers
 from .exceptions import (
@@ -101,6 +101,15 @@ class State(enum.IntEnum):
     OPEN = 1
     CLOSING = 2
     CLOSED = 3
+
+
+# Reasons for not reading from the transport, bits of _paused_reading. Each
+# reason is lifted on its own: the transport resumes reading when none is
+# left. _PAUSED_TRANSPORT records that transport.pause_reading() was called.
+_PAUSE_QUEUE = 1  # the message queue is full
+_PAUSE_WRITE = 2  # a reply to a control frame is stuck in the write buffer
+_PAUSE_HANDSHAKE = 4  # the opening handshake's buffer holds read_limit bytes
+_PAUSED_TRANSPORT = 8
 
 
 def _random_payload() -> bytes:
@@ -169,7 +178,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     default; ``None`` disables the limit. A larger message fails the
     connection with code 1009 and :meth:`recv` raises
     :exc:`~websockets.exceptions.ConnectionClosedError`. The limit is
-    enforced as frames arrive: an oversized payload is never buffered.
+    enforced as frames arrive: an oversized payload is never buffered. A
+    fragmented message may have at most ``max_size`` fragments.
 
     ``max_queue`` is the maximum number of incoming messages waiting for
     :meth:`recv`, 32 by default; ``None`` disables the limit. When the queue
@@ -179,9 +189,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     incoming messages (128 MiB by default).
 
     ``read_limit`` bounds the buffer of the opening handshake, 64 KiB by
-    default. ``write_limit`` is the high-water mark of the transport's write
+    default: above it, the protocol stops reading until the handshake is
+    done. ``write_limit`` is the high-water mark of the transport's write
     buffer, 64 KiB by default; the low-water mark is a quarter of it.
-    :meth:`send` waits when the buffer is above the high-water mark.
+    :meth:`send` waits when the buffer is above the high-water mark, and the
+    protocol stops reading when a pong or a close frame that it sends in
+    reply goes above it.
 
     ``loop`` is accepted for backwards compatibility and ignored, with a
     :exc:`DeprecationWarning`. ``timeout`` is a deprecated alias of
@@ -206,6 +219,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "_assembler",
         "_close_deadline",
         "_close_rcvd",
         "_close_rcvd_then_sent",
@@ -215,16 +229,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_discard_data",
         "_drain_waiters",
         "_end_of_stream",
-        "_frag_chunks",
-        "_frag_decoder",
-        "_frag_opcode",
-        "_frag_size",
         "_fragmented_message_waiter",
         "_keepalive_handle",
-        "_keepalive_timeout_handle",
+        "_keepalive_pong_at",
         "_parser",
-        "_partial_decoder",
-        "_partial_offset",
         "_paused_reading",
         "_paused_writing",
         "_pending_failure",
@@ -344,21 +352,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._end_of_stream = False
         # True after failing the connection: further data frames are dropped.
         self._discard_data = False
-        self._paused_reading = False
+        # Reasons for not reading: a bit mask of _PAUSE_* constants.
+        self._paused_reading = 0
 
-        # Fragmented message being received.
-        self._frag_opcode: Optional[int] = None
-        self._frag_chunks: List[Any] = []
-        self._frag_size = 0
-        self._frag_decoder: Optional[codecs.IncrementalDecoder] = None
+        # Fragmented message or text frame being received; created when
+        # needed, dropped when the message is complete.
+        self._assembler: Optional[MessageAssembler] = None
         # True while recv() parses frames buffered when the queue was full.
         self._recv_resuming = False
         # Failure deferred until queued messages are read: (code, reason).
         self._pending_failure: Optional[Tuple[int, str]] = None
         self._pending_failure_handle: Optional[asyncio.TimerHandle] = None
-        # Text frame that is still arriving: UTF-8 validated up to offset.
-        self._partial_decoder: Optional[codecs.IncrementalDecoder] = None
-        self._partial_offset = 0
 
         # Flow control for writes.
         self._paused_writing = False
@@ -369,7 +373,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Pings waiting for their pong, in the order they were sent.
         self.pings: Dict[bytes, asyncio.Future[None]] = {}
         self._keepalive_handle: Optional[asyncio.TimerHandle] = None
-        self._keepalive_timeout_handle: Optional[asyncio.TimerHandle] = None
+        # When the pong of the last keepalive ping arrived.
+        self._keepalive_pong_at: Optional[float] = None
 
         # One deadline for the whole closing sequence.
         self._close_deadline: Optional[float] = None
@@ -462,6 +467,10 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._process_frames()
         if self.reader.at_eof():
             self._eof()
+        if self._paused_reading & _PAUSE_HANDSHAKE:
+            # Bytes read ahead of the handshake went to the parser first.
+            self.reader.on_wait = None
+            self._resume_reading(_PAUSE_HANDSHAKE)
 
     # asyncio.Protocol callbacks
 
@@ -480,9 +489,21 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             parser.feed(data)
             self._process_frames()
         elif self.state is State.CONNECTING:
-            self.reader.feed_data(data)
+            reader = self.reader
+            reader.feed_data(data)
+            if reader.buffered() >= self.read_limit:
+                # Read at most read_limit bytes ahead of the opening
+                # handshake, e.g. frames pipelined behind the request while
+                # process_request() runs; read again when the handshake needs
+                # more bytes or once the connection is open.
+                self._pause_reading(_PAUSE_HANDSHAKE)
+                reader.on_wait = self._handshake_wants_data
         # Else the stream was corrupted or the closing handshake is over:
         # ignore what follows.
+
+    def _handshake_wants_data(self) -> None:
+        self.reader.on_wait = None
+        self._resume_reading(_PAUSE_HANDSHAKE)
 
     def eof_received(self) -> None:
         """Handle the end of the incoming stream.
@@ -508,9 +529,14 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._paused_writing = True
 
     def resume_writing(self) -> None:
-        """Wake up coroutines waiting for the write buffer to drain."""
+        """Wake up coroutines waiting for the write buffer to drain.
+
+        Reading resumes if it stopped for a reply to a control frame.
+        """
         self._paused_writing = False
         self._wake_drain_waiters()
+        if self._paused_reading & _PAUSE_WRITE:
+            self._resume_reading(_PAUSE_WRITE)
 
     def _wake_drain_waiters(self) -> None:
         waiters, self._drain_waiters = self._drain_waiters, []
@@ -554,9 +580,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 # _queue_message() drops what doesn't fit in the queue.
                 and self.state is State.OPEN
             ):
-                if not self._paused_reading:
-                    self._paused_reading = True
-                    self.transport.pause_reading()
+                self._pause_reading(_PAUSE_QUEUE)
+                return True
+            if self._paused_reading & _PAUSE_WRITE:
+                # A reply to a control frame waits for the write buffer to
+                # drain: resume_writing() processes what follows.
                 return True
             try:
                 frame = self._parser.next_frame()
@@ -577,56 +605,29 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 if self._parser is not None and not self._discard_data:
                     self._check_incomplete_text_frame(self._parser)
                 break
-            if self._partial_decoder is not None:
-                self._partial_decoder = None
-                self._partial_offset = 0
+            assembler = self._assembler
+            if assembler is not None and assembler.frame_complete():
+                self._assembler = None
             self._handle_frame(frame)
         return False
 
     def _check_incomplete_text_frame(self, parser: FrameParser) -> None:
-        """Validate the UTF-8 of a text frame that is still arriving.
-
-        RFC 6455 8.1: invalid UTF-8 fails the connection. Checking each part
-        of a long frame as it arrives fails it at the first bad byte, like
-        the Autobahn Testsuite's "fail fast" cases expect, instead of when
-        the whole frame is in. Compressed frames are checked once inflated.
-        """
+        # RFC 6455 8.1: fail at the first invalid byte of a long text frame,
+        # before it's complete. Binary frames don't need an assembler.
         b0 = parser.pending_first_byte()
-        # Skip binary frames and compressed frames before peeking at the
-        # payload: only text frames are worth the cost.
+        # Only text frames are worth the cost; compressed frames are checked
+        # once inflated.
         if b0 is None or b0 & 0x40:
             return
-        decoder = self._partial_decoder
-        if decoder is None:
-            opcode = b0 & 0x0F
-            if opcode == OP_TEXT:
-                decoder = codecs.getincrementaldecoder("utf-8")()
-            elif (
-                opcode == OP_CONT
-                and self._frag_decoder is not None
-                # With extensions, a continuation frame may carry compressed
-                # data even though it doesn't have RSV1 (RFC 7692 6.1).
-                and not self.extensions
-            ):
-                # Continue from the state of the fragmented text message.
-                decoder = codecs.getincrementaldecoder("utf-8")()
-                decoder.setstate(self._frag_decoder.getstate())
-            else:
+        assembler = self._assembler
+        if assembler is None:
+            if b0 & 0x0F != OP_TEXT:
                 return
-        peek = parser.pending_payload(self._partial_offset)
-        if peek is None:
-            return
-        data = peek[1]
-        if not data:
-            return
-        self._partial_decoder = decoder
+            assembler = self._assembler = MessageAssembler(self.max_size)
         try:
-            decoder.decode(data)
-        except UnicodeDecodeError as exc:
-            position = self._partial_offset + exc.start
-            self._fail_from_peer(1007, f"{exc.reason} at position {position}")
-            return
-        self._partial_offset += len(data)
+            assembler.check_partial_text(parser, bool(self.extensions))
+        except AssemblyError as exc:
+            self._fail_from_peer(exc.code, exc.reason)
 
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
@@ -645,77 +646,58 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # unless a close frame was sent already.
             if self.state is State.OPEN:
                 self._write_frame(True, OP_PONG, frame.data)
+                self._check_write_buffer()
         elif opcode == OP_PONG:
             self._acknowledge_pings(frame.data)
         else:
             self._handle_close_frame(frame.data)
 
-    def _handle_data_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        data = frame.data
-        if opcode == OP_CONT:
-            if self._frag_opcode is None:
-                self._fail_from_peer(1002, "unexpected continuation frame")
-                return
-        elif self._frag_opcode is not None:
-            self._fail_from_peer(1002, "expected a continuation frame")
-            return
+    def _check_write_buffer(self) -> None:
+        # A pong written from data_received() went above the high-water mark:
+        # stop reading until the buffer drains, like send() waits. A peer
+        # that floods pings and never reads makes the write buffer hold at
+        # most write_limit plus one pong. RFC 6455 doesn't oblige anyone to
+        # read faster than they can answer.
+        if self._paused_writing:
+            self._pause_reading(_PAUSE_WRITE)
 
+    def _handle_data_frame(self, frame: Frame) -> None:
         if self._discard_data:
             # The connection is failing: keep parsing frames until the close
             # frame, but don't deliver messages anymore.
             return
-
-        if frame.fin and opcode != OP_CONT:
+        opcode = frame.opcode
+        assembler = self._assembler
+        if frame.fin and opcode != OP_CONT and assembler is None:
             # Unfragmented message: the common case.
             if opcode == OP_TEXT:
                 try:
-                    message: Data = data.decode()
+                    message: Data = frame.data.decode()
                 except UnicodeDecodeError as exc:
                     self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
                     return
             else:
-                message = data
+                message = frame.data
             self._queue_message(message)
             return
 
-        if opcode != OP_CONT:
-            # First frame of a fragmented message.
-            self._frag_opcode = opcode
-            self._frag_chunks = []
-            self._frag_size = 0
-            if opcode == OP_TEXT:
-                self._frag_decoder = codecs.getincrementaldecoder("utf-8")()
-
-        # RFC 6455 5.4: fragments of a message. The parser enforced max_size
-        # for this frame; lower the budget for the next ones.
-        self._frag_size += len(data)
-        decoder = self._frag_decoder
-        if decoder is not None:
-            # Validate UTF-8 as it arrives, to fail at the first bad fragment.
-            try:
-                self._frag_chunks.append(decoder.decode(data, frame.fin))
-            except UnicodeDecodeError as exc:
-                self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
-                return
-        else:
-            self._frag_chunks.append(data)
-
-        assert self._parser is not None
-        if not frame.fin:
-            if self.max_size is not None:
-                self._parser.max_size = self.max_size - self._frag_size
+        # RFC 6455 5.4: fragments of a message.
+        if assembler is None:
+            assembler = self._assembler = MessageAssembler(self.max_size)
+        try:
+            fragmented = assembler.add(opcode, frame.data, frame.fin)
+        except AssemblyError as exc:
+            self._fail_from_peer(exc.code, exc.reason)
             return
-
-        if decoder is not None:
-            message = "".join(self._frag_chunks)
-        else:
-            message = b"".join(self._frag_chunks)
-        self._frag_opcode = None
-        self._frag_chunks = []
-        self._frag_decoder = None
+        assert self._parser is not None
+        if fragmented is None:
+            # The parser enforces max_size for each frame: lower the budget
+            # for the next ones.
+            self._parser.max_size = assembler.budget()
+            return
+        self._assembler = None
         self._parser.max_size = self.max_size
-        self._queue_message(message)
+        self._queue_message(fragmented)
 
     def _queue_message(self, message: Data) -> None:
         if self.max_queue is not None and len(self.messages) >= self.max_queue:
@@ -732,12 +714,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # also acknowledges every earlier ping. An unsolicited pong is ignored.
         if data not in self.pings:
             return
-        ping_ids = list(self.pings)
+        pings = self.pings
+        ping_ids = list(pings)
         for ping_id in ping_ids[: ping_ids.index(data) + 1]:
-            waiter = self.pings.pop(ping_id)
+            waiter = pings.pop(ping_id)
             # The future may have been cancelled through self.pings.
             if not waiter.done():
                 waiter.set_result(None)
+        if not pings:
+            # An emptied dict keeps its hash table: free it, for idle
+            # connections after keepalive pings.
+            pings.clear()
 
     def _handle_close_frame(self, data: bytes) -> None:
         # RFC 6455 5.5.1: a close frame.
@@ -782,7 +769,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def _set_end_of_stream(self) -> None:
         self._end_of_stream = True
-        self._frag_chunks = []
+        self._assembler = None
         waiter = self._recv_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -828,8 +815,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # bounds the queue by dropping messages instead of pausing. This
         # runs soon rather than now: fail_connection() may be called while
         # frames are being processed.
-        if self._paused_reading:
-            self.loop.call_soon(self._resume_reading)
+        if self._paused_reading & (_PAUSE_QUEUE | _PAUSE_WRITE):
+            # No reply to control frames is sent in the CLOSING state.
+            self.loop.call_soon(self._resume_reading, _PAUSE_QUEUE | _PAUSE_WRITE)
 
     def _close_transport(self, abort: bool) -> None:
         try:
@@ -900,14 +888,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         for handle in (
             self._close_timer,
             self._keepalive_handle,
-            self._keepalive_timeout_handle,
             self._pending_failure_handle,
         ):
             if handle is not None:
                 handle.cancel()
         self._close_timer = None
         self._keepalive_handle = None
-        self._keepalive_timeout_handle = None
         self._pending_failure_handle = None
         self._pending_failure = None
 
@@ -1050,7 +1036,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             message = _convert(messages[0], decode)
             messages[0] = message
         message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
-        if self._paused_reading:
+        if self._paused_reading & _PAUSE_QUEUE:
             # Frames parsed now come after the message that recv() returns:
             # a protocol error among them mustn't fail the connection before
             # the application could answer that message.
@@ -1069,17 +1055,27 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         assert self.max_queue is not None
         if len(self.messages) > self.max_queue // 2:
             return
-        self._resume_reading()
+        self._resume_reading(_PAUSE_QUEUE)
 
-    def _resume_reading(self) -> None:
-        if not self._paused_reading:
-            # Scheduled by _read_until_close_frame(); recv() resumed already.
+    def _pause_reading(self, reason: int) -> None:
+        if not self._paused_reading & _PAUSED_TRANSPORT:
+            self.transport.pause_reading()
+        self._paused_reading |= reason | _PAUSED_TRANSPORT
+
+    def _resume_reading(self, reasons: int) -> None:
+        # Lift reasons for not reading. The transport resumes when no reason
+        # is left, e.g. a full queue and a full write buffer are independent.
+        paused = self._paused_reading & ~reasons
+        self._paused_reading = paused
+        if paused != _PAUSED_TRANSPORT:
+            # Another reason holds, or reading wasn't paused (this was
+            # scheduled by _read_until_close_frame() and already done).
             return
-        # Frames buffered while paused come first. If they fill the queue
+        # Frames buffered while paused come first. If they pause reading
         # again, the transport stays paused.
         if self._process_frames():
             return
-        self._paused_reading = False
+        self._paused_reading = 0
         if self.state is not State.CLOSED:
             self.transport.resume_reading()
 
@@ -1353,23 +1349,47 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         waiter = self._send_ping(self._new_ping_payload())
         if self.ping_timeout is None:
             self._schedule_keepalive()
-        else:
-            self._keepalive_timeout_handle = self.loop.call_later(
-                self.ping_timeout, self._keepalive_timeout, waiter
-            )
-            waiter.add_done_callback(self._keepalive_pong)
+            return
+        self._keepalive_pong_at = None
+        waiter.add_done_callback(self._keepalive_pong)
+        self._arm_keepalive_check(self.loop.time(), waiter)
+
+    def _arm_keepalive_check(self, sent: float, waiter: asyncio.Future[None]) -> None:
+        # Look for the pong every ping_interval, until ping_timeout. A timer
+        # is never cancelled: on a busy loop, cancelled timers linger in its
+        # heap until they're due, and with ping_timeout > ping_interval that
+        # would be several per connection, idle connections included.
+        assert self.ping_interval is not None and self.ping_timeout is not None
+        deadline = sent + self.ping_timeout
+        when = self.loop.time() + self.ping_interval
+        final = when >= deadline
+        self._keepalive_handle = self.loop.call_at(
+            deadline if final else when, self._keepalive_check, sent, waiter, final
+        )
 
     def _keepalive_pong(self, waiter: asyncio.Future[None]) -> None:
-        # The pong arrived, or the connection was lost (then the timers are
-        # cancelled already and the state isn't OPEN anymore).
-        if self._keepalive_timeout_handle is not None:
-            self._keepalive_timeout_handle.cancel()
-            self._keepalive_timeout_handle = None
-        self._schedule_keepalive()
+        # The pong arrived, or the connection was lost.
+        self._keepalive_pong_at = self.loop.time()
 
-    def _keepalive_timeout(self, waiter: asyncio.Future[None]) -> None:
-        self._keepalive_timeout_handle = None
-        # The pong may have arrived just before: its callback hasn't run yet.
-        if not waiter.done():
+    def _keepalive_check(
+        self, sent: float, waiter: asyncio.Future[None], final: bool
+    ) -> None:
+        self._keepalive_handle = None
+        if self.state is not State.OPEN:
+            return
+        assert self.ping_interval is not None
+        if waiter.done():
+            # The pong arrived at most ping_interval ago: the next ping goes
+            # out ping_interval after it. Its callback may not have run yet.
+            pong_at = self._keepalive_pong_at
+            if pong_at is None:
+                pong_at = self.loop.time()
+            self._keepalive_pong_at = None
+            self._keepalive_handle = self.loop.call_at(
+                pong_at + self.ping_interval, self._keepalive
+            )
+        elif final:
             logger.info("%s ! no pong received in time: closing", self.side)
             self.fail_connection(1011, "keepalive ping timeout")
+        else:
+            self._arm_keepalive_check(sent, waiter)

@@ -188,11 +188,13 @@ class TunnelProtocol(asyncio.Protocol):
         transport = self.transport
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
+        # Resume before handing over the data: the protocol may pause
+        # reading again, e.g. when that's more than its read_limit.
+        if self.paused:
+            transport.resume_reading()
         data = self.buffer.take()
         if data:
             protocol.data_received(data)
-        if self.paused:
-            transport.resume_reading()
         if self.lost:
             protocol.connection_lost(self.exc)
         elif self.eof:

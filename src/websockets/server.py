@@ -25,6 +25,7 @@ from typing import (
     cast,
 )
 
+from .arguments import check_arguments
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
@@ -726,11 +727,22 @@ class Serve:
         if create_protocol is None:
             create_protocol = WebSocketServerProtocol
         open_timeout = kwds.pop("open_timeout", OPEN_TIMEOUT)
+        max_size, max_queue, read_limit, write_limit = check_arguments(
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            open_timeout=open_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            read_limit=read_limit,
+            write_limit=write_limit,
+            compression=compression,
+            subprotocols=subprotocols,
+            origins=origins,
+        )
 
         if compression == "deflate":
             extensions = _enable_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
 
         # Every connection reuses extra_headers: an iterator of pairs would
         # only serve the first one.

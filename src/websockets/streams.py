@@ -5,12 +5,16 @@ feeds incoming bytes to a :class:`StreamBuffer`, from which
 :func:`~websockets.http.read_request` and :func:`~websockets.http.read_response`
 read lines. Once the connection is open, whatever follows the handshake is
 handed over to the frame parser with :meth:`StreamBuffer.take`.
+
+The protocol stops reading from the transport when the buffer holds
+``read_limit`` bytes; :attr:`StreamBuffer.on_wait` lets it read again when a
+reader needs more bytes than the buffer holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
+from typing import Callable, Optional
 
 __all__ = ["StreamBuffer"]
 
@@ -21,15 +25,21 @@ class StreamBuffer:
     :param limit: :meth:`readline` returns at most ``limit`` bytes, even when
         no newline was found, so that callers can enforce line length limits
         without buffering an unbounded amount of data
+
+    .. attribute:: on_wait
+
+        Called without arguments when a read must wait for more bytes;
+        ``None`` by default.
     """
 
-    __slots__ = ["_buffer", "_eof", "_waiter", "limit"]
+    __slots__ = ["_buffer", "_eof", "_waiter", "limit", "on_wait"]
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._buffer = bytearray()
         self._eof = False
         self._waiter: Optional[asyncio.Future[None]] = None
+        self.on_wait: Optional[Callable[[], None]] = None
 
     def _wakeup(self) -> None:
         waiter = self._waiter
@@ -58,6 +68,8 @@ class StreamBuffer:
 
     async def _wait(self) -> None:
         assert self._waiter is None, "concurrent reads aren't supported"
+        if self.on_wait is not None:
+            self.on_wait()
         self._waiter = asyncio.get_running_loop().create_future()
         try:
             await self._waiter

@@ -1,0 +1,162 @@
+"""Validation of the arguments of :func:`~websockets.server.serve` and
+:func:`~websockets.client.connect`.
+
+Wrong types and values raise :exc:`TypeError` or :exc:`ValueError` when the
+server or the client is created, with a message naming the argument, instead
+of failing later, e.g. while parsing a frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from typing import Any, Optional, Tuple
+
+__all__ = ["check_arguments"]
+
+COMPRESSIONS = ("deflate",)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _is_int(value: Any) -> bool:
+    # bool is a subclass of int: max_size=True is a mistake.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_size(name: str, value: Any, *, optional: bool, minimum: int) -> Any:
+    """Check a size in bytes or a number of messages.
+
+    A :class:`float` with an integral value such as ``1e6`` is accepted, as
+    websockets 8.1 did, and converted to an :class:`int`.
+
+    :param name: argument name, for error messages
+    :param value: value to check
+    :param optional: whether ``None`` (no limit) is accepted
+    :param minimum: smallest acceptable value
+    :return: ``value`` as an :class:`int`, or ``None``
+    :raises TypeError: if ``value`` isn't an integer (or ``None``)
+    :raises ValueError: if ``value`` is below ``minimum``
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not _is_int(value):
+        expected = "an int or None" if optional else "an int"
+        raise TypeError(f"{name} must be {expected}, got {_type_name(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def check_max_size(value: Any) -> Any:
+    """Check ``max_size``: an :class:`int` or ``None``.
+
+    A ``(message_limit, fragment_limit)`` pair isn't supported: it's
+    rejected with a :exc:`TypeError`.
+
+    :return: the checked value
+    """
+    if isinstance(value, tuple):
+        # Each limit of a pair would go through check_size() as well.
+        raise TypeError(f"max_size must be an int or None, got a tuple: {value!r}")
+    return check_size("max_size", value, optional=True, minimum=0)
+
+
+def check_timeout(name: str, value: Any, *, positive: bool = False) -> None:
+    """Check a duration in seconds: a number or ``None``.
+
+    :param positive: whether 0 is rejected
+    :raises TypeError: if ``value`` isn't a real number or ``None``
+    :raises ValueError: if ``value`` is negative, NaN, or 0 when ``positive``
+    """
+    if value is None:
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(
+            f"{name} must be a number of seconds or None, got {_type_name(value)}"
+        )
+    if math.isnan(value) or value < 0 or (positive and value == 0):
+        bound = "positive" if positive else "positive or 0"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+
+
+def check_sequence(name: str, value: Any, *, none_items: bool) -> None:
+    """Check a list of strings such as ``origins`` or ``subprotocols``.
+
+    :param none_items: whether ``None`` is an acceptable item
+    :raises TypeError: if ``value`` is a string or isn't iterable, or for an
+        item that isn't a string (or ``None``)
+    :raises ValueError: for an empty string
+    """
+    if value is None:
+        return
+    if isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"{name} must be a list of str, got a single {_type_name(value)}"
+        )
+    if not isinstance(value, Collection):
+        # An iterator would be consumed here: its items aren't checked.
+        try:
+            iter(value)
+        except TypeError:
+            raise TypeError(
+                f"{name} must be a list of str, got {_type_name(value)}"
+            ) from None
+        return
+    for item in value:
+        if item is None and none_items:
+            continue
+        if not isinstance(item, str):
+            raise TypeError(f"{name} must contain str, got {_type_name(item)}")
+        # websockets < 7 allowed "" for a missing Origin header: the server
+        # accepts it with a DeprecationWarning.
+        if not item and not none_items:
+            raise ValueError(f"{name} must not contain an empty string")
+
+
+def check_arguments(
+    *,
+    ping_interval: Any,
+    ping_timeout: Any,
+    close_timeout: Any,
+    open_timeout: Any,
+    max_size: Any,
+    max_queue: Any,
+    read_limit: Any,
+    write_limit: Any,
+    compression: Any,
+    subprotocols: Any,
+    origins: Optional[Any] = None,
+) -> Tuple[Any, Any, Any, Any]:
+    """Check the arguments shared by :func:`~websockets.server.serve` and
+    :func:`~websockets.client.connect`.
+
+    :return: ``(max_size, max_queue, read_limit, write_limit)``, as
+        :class:`int` or ``None``
+    :raises TypeError: for an argument of the wrong type
+    :raises ValueError: for an argument with a wrong value
+    """
+    check_timeout("ping_interval", ping_interval, positive=True)
+    check_timeout("ping_timeout", ping_timeout)
+    check_timeout("close_timeout", close_timeout)
+    check_timeout("open_timeout", open_timeout)
+    limits = (
+        check_max_size(max_size),
+        check_size("max_queue", max_queue, optional=True, minimum=1),
+        check_size("read_limit", read_limit, optional=False, minimum=1),
+        check_size("write_limit", write_limit, optional=False, minimum=0),
+    )
+    if compression is not None:
+        if not isinstance(compression, str):
+            raise TypeError(
+                f"compression must be a str or None, got {_type_name(compression)}"
+            )
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"unsupported compression: {compression}")
+    check_sequence("subprotocols", subprotocols, none_items=False)
+    check_sequence("origins", origins, none_items=True)
+    return limits
