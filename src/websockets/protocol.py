@@ -19,18 +19,14 @@ observe a half-made transition:
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-import os
 import warnings
 from collections import deque
 from typing import (
     Any,
     AsyncIterable,
     AsyncIterator,
-    Awaitable,
     Deque,
-    Dict,
     Iterable,
     List,
     Mapping,
@@ -61,13 +57,14 @@ from .framing import (
     OP_TEXT,
     Frame,
     FrameParser,
-    encode_data,
     parse_close,
     prepare_data,
     serialize_close,
     serialize_frame,
 )
 from .http import MAX_LINE
+from .keepalive import KeepaliveMixin
+from .state import State
 from .streams import StreamBuffer
 from .typing import Data, Subprotocol
 
@@ -94,15 +91,6 @@ async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:
         yield item
 
 
-class State(enum.IntEnum):
-    """State of a WebSocket connection."""
-
-    CONNECTING = 0
-    OPEN = 1
-    CLOSING = 2
-    CLOSED = 3
-
-
 # Reasons for not reading from the transport, bits of _paused_reading. Each
 # reason is lifted on its own: the transport resumes reading when none is
 # left. _PAUSED_TRANSPORT records that transport.pause_reading() was called.
@@ -110,10 +98,6 @@ _PAUSE_QUEUE = 1  # the message queue is full
 _PAUSE_WRITE = 2  # a reply to a control frame is stuck in the write buffer
 _PAUSE_HANDSHAKE = 4  # the opening handshake's buffer holds read_limit bytes
 _PAUSED_TRANSPORT = 8
-
-
-def _random_payload() -> bytes:
-    return os.urandom(4)
 
 
 def _convert(message: Data, decode: bool) -> Data:
@@ -127,14 +111,7 @@ def _convert(message: Data, decode: bool) -> Data:
     return message
 
 
-def _consume_exception(future: asyncio.Future[Any]) -> None:
-    # Nobody is obliged to await the future returned by ping(): don't let
-    # asyncio log "exception was never retrieved" when the connection drops.
-    if not future.cancelled():
-        future.exception()
-
-
-class WebSocketCommonProtocol(asyncio.Protocol):
+class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     """:class:`~asyncio.Protocol` subclass implementing the data transfer
     phase.
 
@@ -164,9 +141,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     Once the connection is open, a Ping frame is sent every ``ping_interval``
     seconds. This serves as a keepalive. Set ``ping_interval`` to ``None`` to
     disable this behavior. If the corresponding Pong frame isn't received
-    within ``ping_timeout`` seconds, the connection is considered unusable and
-    is closed with code 1011. Set ``ping_timeout`` to ``None`` to disable this
-    behavior.
+    within ``ping_timeout`` seconds, and no other data arrived meanwhile, the
+    connection is considered unusable and is closed with code 1011. Set
+    ``ping_timeout`` to ``None`` to disable this behavior. Any data received
+    while waiting for the pong proves that the peer is alive and extends the
+    wait by ``ping_timeout`` (new in this version: a peer busy sending a
+    large message isn't closed). :attr:`latency` holds the round-trip time
+    of the last ping acknowledged.
 
     ``close_timeout`` is the maximum time in seconds for completing the
     closing handshake and terminating the TCP connection. Unlike websockets
@@ -230,8 +211,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "_drain_waiters",
         "_end_of_stream",
         "_fragmented_message_waiter",
-        "_keepalive_handle",
-        "_keepalive_pong_at",
         "_parser",
         "_paused_reading",
         "_paused_writing",
@@ -253,7 +232,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         "path",
         "ping_interval",
         "ping_timeout",
-        "pings",
         "port",
         "read_limit",
         "reader",
@@ -370,11 +348,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         # Set while a fragmented message is being sent.
         self._fragmented_message_waiter: Optional[asyncio.Future[None]] = None
 
-        # Pings waiting for their pong, in the order they were sent.
-        self.pings: Dict[bytes, asyncio.Future[None]] = {}
-        self._keepalive_handle: Optional[asyncio.TimerHandle] = None
-        # When the pong of the last keepalive ping arrived.
-        self._keepalive_pong_at: Optional[float] = None
+        self._init_keepalive()
 
         # One deadline for the whole closing sequence.
         self._close_deadline: Optional[float] = None
@@ -484,6 +458,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Parse incoming bytes."""
+        # Proof that the peer is alive, for the keepalive.
+        self._data_seen = True
         parser = self._parser
         if parser is not None:
             parser.feed(data)
@@ -709,23 +685,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _acknowledge_pings(self, data: bytes) -> None:
-        # RFC 6455 5.5.3: a pong answers the ping with the same payload. It
-        # also acknowledges every earlier ping. An unsolicited pong is ignored.
-        if data not in self.pings:
-            return
-        pings = self.pings
-        ping_ids = list(pings)
-        for ping_id in ping_ids[: ping_ids.index(data) + 1]:
-            waiter = pings.pop(ping_id)
-            # The future may have been cancelled through self.pings.
-            if not waiter.done():
-                waiter.set_result(None)
-        if not pings:
-            # An emptied dict keeps its hash table: free it, for idle
-            # connections after keepalive pings.
-            pings.clear()
-
     def _handle_close_frame(self, data: bytes) -> None:
         # RFC 6455 5.5.1: a close frame.
         try:
@@ -896,13 +855,6 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._keepalive_handle = None
         self._pending_failure_handle = None
         self._pending_failure = None
-
-    def _abort_pings(self) -> None:
-        exc = self.connection_closed_exc()
-        for waiter in self.pings.values():
-            if not waiter.done():
-                waiter.set_exception(exc)
-        self.pings.clear()
 
     def connection_closed_exc(self) -> ConnectionClosed:
         """Return the exception describing how the connection was closed."""
@@ -1265,131 +1217,3 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         finally:
             self._fragmented_message_waiter = None
             waiter.set_result(None)
-
-    async def ping(self, data: Optional[Data] = None) -> Awaitable[None]:
-        """Send a ping.
-
-        Return a :class:`~asyncio.Future` that will be completed when the
-        corresponding pong is received. You can ignore it if you don't
-        intend to wait::
-
-            pong_waiter = await ws.ping()
-            await pong_waiter   # only if you want to wait for the pong
-
-        By default, the ping contains four random bytes. This payload may be
-        overridden with the optional ``data`` argument, a string (encoded to
-        UTF-8) or a bytes-like object. A pong acknowledges every earlier ping
-        too. Canceling the future returned by :meth:`ping` has no effect.
-
-        :raises ValueError: if a ping with the same payload is waiting for
-            its pong
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closed
-        """
-        await self.ensure_open()
-        if data is not None:
-            payload = encode_data(data)
-            if payload in self.pings:
-                raise ValueError("already waiting for a pong with the same data")
-        else:
-            payload = self._new_ping_payload()
-        waiter = self._send_ping(payload)
-        if self._paused_writing:
-            await self._drain()
-        pong_waiter = asyncio.shield(waiter)
-        # The caller may ignore the returned future: don't let asyncio log
-        # "exception was never retrieved" when the connection is lost.
-        pong_waiter.add_done_callback(_consume_exception)
-        return pong_waiter
-
-    def _new_ping_payload(self) -> bytes:
-        payload = _random_payload()
-        while payload in self.pings:
-            payload = _random_payload()
-        return payload
-
-    def _send_ping(self, payload: bytes) -> asyncio.Future[None]:
-        waiter: asyncio.Future[None] = self.loop.create_future()
-        waiter.add_done_callback(_consume_exception)
-        self.pings[payload] = waiter
-        self._write_frame(True, OP_PING, payload)
-        return waiter
-
-    async def pong(self, data: Data = b"") -> None:
-        """Send a pong.
-
-        An unsolicited pong may serve as a unidirectional heartbeat. The
-        payload may be set with the optional ``data`` argument, a string
-        (encoded to UTF-8) or a bytes-like object.
-
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closed
-        """
-        await self.ensure_open()
-        self._write_frame(True, OP_PONG, encode_data(data))
-        if self._paused_writing:
-            await self._drain()
-
-    # Keepalive
-
-    def _schedule_keepalive(self) -> None:
-        if self.ping_interval is not None and self.state is State.OPEN:
-            self._keepalive_handle = self.loop.call_later(
-                self.ping_interval, self._keepalive
-            )
-
-    def _keepalive(self) -> None:
-        # Like websockets 8.1: send a ping, wait up to ping_timeout for the
-        # pong, then send the next ping ping_interval after the pong. There's
-        # at most one keepalive ping waiting for its pong, so its timeout
-        # can't be postponed by later pings.
-        self._keepalive_handle = None
-        if self.state is not State.OPEN:
-            return
-        waiter = self._send_ping(self._new_ping_payload())
-        if self.ping_timeout is None:
-            self._schedule_keepalive()
-            return
-        self._keepalive_pong_at = None
-        waiter.add_done_callback(self._keepalive_pong)
-        self._arm_keepalive_check(self.loop.time(), waiter)
-
-    def _arm_keepalive_check(self, sent: float, waiter: asyncio.Future[None]) -> None:
-        # Look for the pong every ping_interval, until ping_timeout. A timer
-        # is never cancelled: on a busy loop, cancelled timers linger in its
-        # heap until they're due, and with ping_timeout > ping_interval that
-        # would be several per connection, idle connections included.
-        assert self.ping_interval is not None and self.ping_timeout is not None
-        deadline = sent + self.ping_timeout
-        when = self.loop.time() + self.ping_interval
-        final = when >= deadline
-        self._keepalive_handle = self.loop.call_at(
-            deadline if final else when, self._keepalive_check, sent, waiter, final
-        )
-
-    def _keepalive_pong(self, waiter: asyncio.Future[None]) -> None:
-        # The pong arrived, or the connection was lost.
-        self._keepalive_pong_at = self.loop.time()
-
-    def _keepalive_check(
-        self, sent: float, waiter: asyncio.Future[None], final: bool
-    ) -> None:
-        self._keepalive_handle = None
-        if self.state is not State.OPEN:
-            return
-        assert self.ping_interval is not None
-        if waiter.done():
-            # The pong arrived at most ping_interval ago: the next ping goes
-            # out ping_interval after it. Its callback may not have run yet.
-            pong_at = self._keepalive_pong_at
-            if pong_at is None:
-                pong_at = self.loop.time()
-            self._keepalive_pong_at = None
-            self._keepalive_handle = self.loop.call_at(
-                pong_at + self.ping_interval, self._keepalive
-            )
-        elif final:
-            logger.info("%s ! no pong received in time: closing", self.side)
-            self.fail_connection(1011, "keepalive ping timeout")
-        else:
-            self._arm_keepalive_check(sent, waiter)
