@@ -31,7 +31,10 @@ FACTORIES = [
 
 INVALID = [
     # Sizes.
-    ("max_size", (1, 2), TypeError, "max_size must be an int or None, got a tuple"),
+    ("max_size", (1, 2, 3), TypeError, "max_size must be an int, None, or a ("),
+    ("max_size", (1,), TypeError, "max_size must be an int, None, or a ("),
+    ("max_size", ("1", 2), TypeError, "max_size[0] must be an int or None, got str"),
+    ("max_size", (None, -2), ValueError, "max_size[1] must be at least 0, got -2"),
     ("max_size", "1", TypeError, "max_size must be an int or None, got str"),
     ("max_size", 1.5, TypeError, "max_size must be an int or None, got float"),
     ("max_size", float("inf"), TypeError, "max_size must be an int or None, got"),
@@ -96,6 +99,9 @@ def test_invalid_origins(value: Any, exc_type: Type[Exception], message: str) ->
     "kwargs",
     [
         dict(max_size=None, max_queue=None),
+        dict(max_size=(None, 2**16)),
+        dict(max_size=(2**20, None)),
+        dict(max_size=(1e6, 2**16)),
         dict(max_size=0, max_queue=1, read_limit=1, write_limit=0),
         dict(ping_interval=None, ping_timeout=None, close_timeout=None),
         dict(ping_interval=0.5, ping_timeout=0, close_timeout=0, open_timeout=None),

@@ -53,16 +53,24 @@ def check_size(name: str, value: Any, *, optional: bool, minimum: int) -> Any:
 
 
 def check_max_size(value: Any) -> Any:
-    """Check ``max_size``: an :class:`int` or ``None``.
+    """Check ``max_size``: an :class:`int`, ``None``, or a
+    ``(message_limit, fragment_limit)`` pair of them.
 
-    A ``(message_limit, fragment_limit)`` pair isn't supported: it's
-    rejected with a :exc:`TypeError`.
-
-    :return: the checked value
+    :return: the checked value, with integral floats as :class:`int`
+    :raises TypeError: if ``value`` or a limit has the wrong type, or a
+        tuple doesn't have two items
+    :raises ValueError: if a limit is negative
     """
     if isinstance(value, tuple):
-        # Each limit of a pair would go through check_size() as well.
-        raise TypeError(f"max_size must be an int or None, got a tuple: {value!r}")
+        if len(value) != 2:
+            raise TypeError(
+                "max_size must be an int, None, or a (message_limit, "
+                f"fragment_limit) pair, got a tuple of {len(value)} items"
+            )
+        return (
+            check_size("max_size[0]", value[0], optional=True, minimum=0),
+            check_size("max_size[1]", value[1], optional=True, minimum=0),
+        )
     return check_size("max_size", value, optional=True, minimum=0)
 
 

@@ -18,13 +18,15 @@ invalid text fails the connection at the first bad byte.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
-from typing import Optional
+from collections import deque
+from typing import Deque, Optional
 
 from .framing import OP_CONT, OP_TEXT, FrameParser
 from .typing import Data
 
-__all__ = ["AssemblyError", "MessageAssembler"]
+__all__ = ["AssemblyError", "MessageAssembler", "MessageStream"]
 
 _utf8_decoder = codecs.getincrementaldecoder("utf-8")
 
@@ -42,11 +44,67 @@ class AssemblyError(Exception):
         self.reason = reason
 
 
+class MessageStream:
+    """Fragments of a message on their way to
+    :meth:`~websockets.protocol.WebSocketCommonProtocol.recv_streaming`.
+
+    .. attribute:: chunks
+
+        Fragments received and not read yet.
+
+    .. attribute:: started
+
+        Whether the message started arriving.
+
+    .. attribute:: done
+
+        Whether its last fragment arrived.
+
+    .. attribute:: discard
+
+        Whether the reader went away: fragments are dropped.
+
+    .. attribute:: waiter
+
+        Future that the reader awaits, resolved when a fragment arrives.
+    """
+
+    __slots__ = ("chunks", "discard", "done", "started", "text_or_binary", "waiter")
+
+    def __init__(self) -> None:
+        self.chunks: Deque[Data] = deque()
+        # "text" or "binary" once fragments go to the stream.
+        self.text_or_binary = ""
+        self.started = False
+        self.done = False
+        self.discard = False
+        self.waiter: Optional[asyncio.Future[None]] = None
+
+    def put(self, chunk: Data, fin: bool) -> None:
+        """Add a fragment; ``fin`` marks the last one."""
+        if fin:
+            self.done = True
+        if not self.discard and chunk:
+            self.chunks.append(chunk)
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake up the reader."""
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
 class MessageAssembler:
     """Fold the fragments of a message into one buffer.
 
     :param max_size: maximum size of a message in bytes, and maximum number of
         fragments in a message; ``None`` for no limit
+    :param max_fragment: maximum size of a frame in bytes; ``None`` for no
+        limit
+
+    With :meth:`stream`, the fragments go to a :class:`MessageStream` as
+    they arrive instead of being folded into a buffer.
 
     .. attribute:: opcode
 
@@ -59,14 +117,23 @@ class MessageAssembler:
         "_fragments",
         "_partial_decoder",
         "_partial_offset",
+        "_size",
+        "_stream",
+        "max_fragment",
         "max_size",
         "opcode",
     )
 
-    def __init__(self, max_size: Optional[int]) -> None:
+    def __init__(
+        self, max_size: Optional[int], max_fragment: Optional[int] = None
+    ) -> None:
         self.max_size = max_size
+        self.max_fragment = max_fragment
         self.opcode: Optional[int] = None
         self._buffer = bytearray()
+        # Bytes of the message so far, buffered or streamed.
+        self._size = 0
+        self._stream: Optional[MessageStream] = None
         self._fragments = 0
         self._decoder: Optional[codecs.IncrementalDecoder] = None
         # Text frame that is still arriving: UTF-8 validated up to offset.
@@ -80,8 +147,36 @@ class MessageAssembler:
     def budget(self) -> Optional[int]:
         """Return the largest payload the next fragment may have."""
         if self.max_size is None:
-            return None
-        return self.max_size - len(self._buffer)
+            return self.max_fragment
+        budget = self.max_size - self._size
+        if self.max_fragment is not None and self.max_fragment < budget:
+            return self.max_fragment
+        return budget
+
+    def stream(self, stream: MessageStream) -> None:
+        """Hand the fragments of the current message to ``stream``.
+
+        What was buffered so far goes first, as one chunk; then each
+        fragment goes to the stream as it arrives, a :class:`str` for a text
+        message (an incomplete UTF-8 sequence at the end of a fragment is
+        completed by the next one) and :class:`bytes` for a binary message.
+        """
+        self._stream = stream
+        stream.started = True
+        if self.opcode is not None:
+            stream.text_or_binary = "text" if self.opcode == OP_TEXT else "binary"
+        buffer = self._buffer
+        if not buffer:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            # The decoder holds an incomplete UTF-8 sequence at the end.
+            pending = len(decoder.getstate()[0])
+            chunk: Data = bytes(buffer[: len(buffer) - pending]).decode()
+        else:
+            chunk = bytes(buffer)
+        self._buffer = bytearray()
+        stream.put(chunk, False)
 
     def add(self, opcode: int, data: bytes, fin: bool) -> Optional[Data]:
         """Add a data frame that belongs to a fragmented message.
@@ -105,6 +200,8 @@ class MessageAssembler:
             self.opcode = opcode
             if opcode == OP_TEXT:
                 self._decoder = _utf8_decoder()
+            if self._stream is not None:
+                self._stream.text_or_binary = "text" if opcode == OP_TEXT else "binary"
 
         # The frame parser enforced the size budget for this frame; count
         # fragments too, so that empty fragments can't go on forever.
@@ -114,26 +211,40 @@ class MessageAssembler:
                 1009, f"message has more fragments than the limit ({self.max_size})"
             )
 
+        self._size += len(data)
         decoder = self._decoder
+        text = ""
         if decoder is not None:
             # Validate UTF-8 as it arrives, to fail at the first bad fragment.
             try:
-                decoder.decode(data, fin)
+                text = decoder.decode(data, fin)
             except UnicodeDecodeError as exc:
                 raise AssemblyError(
                     1007, f"{exc.reason} at position {exc.start}"
                 ) from None
+        stream = self._stream
+        if stream is not None:
+            stream.put(text if decoder is not None else bytes(data), fin)
+            if fin:
+                self._reset()
+            return None
         self._buffer += data
         if not fin:
             return None
 
         buffer = self._buffer
         message: Data = buffer.decode() if decoder is not None else bytes(buffer)
+        self._reset()
+        return message
+
+    def _reset(self) -> None:
+        # Ready for the next message.
         self.opcode = None
         self._buffer = bytearray()
+        self._size = 0
         self._fragments = 0
         self._decoder = None
-        return message
+        self._stream = None
 
     def check_partial_text(self, parser: FrameParser, compressed: bool) -> None:
         """Validate the UTF-8 of a text frame that is still arriving.

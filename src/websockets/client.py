@@ -46,7 +46,7 @@ from .protocol import WebSocketCommonProtocol
 from .proxy import get_proxy
 from .proxy_tunnel import check_proxy_arguments, connect_through_proxy
 from .reconnecting import Backoff, Reconnecting
-from .typing import Origin, Subprotocol
+from .typing import MaxSize, Origin, Subprotocol
 from .uri import WebSocketURI, parse_uri
 
 __all__ = ["WebSocketClientProtocol", "connect", "unix_connect"]
@@ -399,7 +399,7 @@ class Connect:
         ping_interval: Optional[float] = 20,
         ping_timeout: Optional[float] = 20,
         close_timeout: Optional[float] = 10,
-        max_size: Optional[int] = 2**20,
+        max_size: MaxSize = 2**20,
         max_queue: Optional[int] = 2**5,
         read_limit: int = 2**16,
         write_limit: int = 2**16,

@@ -19,6 +19,7 @@ observe a half-made transition:
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import warnings
 from collections import deque
@@ -36,7 +37,7 @@ from typing import (
     cast,
 )
 
-from .assembly import AssemblyError, MessageAssembler
+from .assembly import AssemblyError, MessageAssembler, MessageStream
 from .close_frame import Close
 from .datastructures import Headers
 from .exceptions import (
@@ -66,7 +67,7 @@ from .http import MAX_LINE
 from .keepalive import KeepaliveMixin
 from .state import State
 from .streams import StreamBuffer
-from .typing import Data, Subprotocol
+from .typing import Data, MaxSize, Subprotocol
 
 BytesLike = Union[bytes, bytearray, memoryview]
 
@@ -160,7 +161,11 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     connection with code 1009 and :meth:`recv` raises
     :exc:`~websockets.exceptions.ConnectionClosedError`. The limit is
     enforced as frames arrive: an oversized payload is never buffered. A
-    fragmented message may have at most ``max_size`` fragments.
+    fragmented message may have at most ``max_size`` fragments. ``max_size``
+    may also be a ``(message_limit, fragment_limit)`` pair, either of them
+    ``None`` (new in this version): ``fragment_limit`` bounds each frame,
+    which bounds memory with :meth:`recv_streaming`; ``max_size=(None,
+    2 ** 16)`` streams messages of any size in fragments of up to 64 KiB.
 
     ``max_queue`` is the maximum number of incoming messages waiting for
     :meth:`recv`, 32 by default; ``None`` disables the limit. When the queue
@@ -211,6 +216,8 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         "_drain_waiters",
         "_end_of_stream",
         "_fragmented_message_waiter",
+        "_max_fragment",
+        "_max_message",
         "_parser",
         "_paused_reading",
         "_paused_writing",
@@ -218,6 +225,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         "_pending_failure_handle",
         "_recv_resuming",
         "_recv_waiter",
+        "_stream",
         "close_code",
         "close_reason",
         "close_timeout",
@@ -250,7 +258,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         ping_interval: Optional[float] = 20,
         ping_timeout: Optional[float] = 20,
         close_timeout: Optional[float] = None,
-        max_size: Optional[int] = 2**20,
+        max_size: MaxSize = 2**20,
         max_queue: Optional[int] = 2**5,
         read_limit: int = 2**16,
         write_limit: int = 2**16,
@@ -278,6 +286,13 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         self.ping_timeout = ping_timeout
         self.close_timeout = close_timeout
         self.max_size = max_size
+        # max_size may be a (message_limit, fragment_limit) pair.
+        self._max_message: Optional[int]
+        self._max_fragment: Optional[int]
+        if isinstance(max_size, tuple):
+            self._max_message, self._max_fragment = max_size
+        else:
+            self._max_message = self._max_fragment = max_size
         self.max_queue = max_queue
         self.read_limit = read_limit
         self.write_limit = write_limit
@@ -326,6 +341,8 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             [] if max_queue is not None and max_queue <= 1024 else deque()
         )
         self._recv_waiter: Optional[asyncio.Future[None]] = None
+        # Set while recv_streaming() reads a message.
+        self._stream: Optional[MessageStream] = None
         # True once no more messages can arrive.
         self._end_of_stream = False
         # True after failing the connection: further data frames are dropped.
@@ -431,7 +448,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         self._set_state(State.OPEN)
         self._parser = FrameParser(
             mask=not self.is_client,
-            max_size=self.max_size,
+            max_size=self._frame_limit(),
             extensions=self.extensions,
         )
         self._schedule_keepalive()
@@ -551,7 +568,14 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         while self._parser is not None and self._pending_failure is None:
             if (
                 max_queue is not None
-                and len(messages) >= max_queue
+                and (
+                    len(messages) >= max_queue
+                    # recv_streaming() bounds its fragments the same way.
+                    or (
+                        self._stream is not None
+                        and len(self._stream.chunks) >= max_queue
+                    )
+                )
                 # While closing, the peer's close frame must be read:
                 # _queue_message() drops what doesn't fit in the queue.
                 and self.state is State.OPEN
@@ -599,7 +623,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         if assembler is None:
             if b0 & 0x0F != OP_TEXT:
                 return
-            assembler = self._assembler = MessageAssembler(self.max_size)
+            assembler = self._assembler = self._new_assembler()
         try:
             assembler.check_partial_text(parser, bool(self.extensions))
         except AssemblyError as exc:
@@ -659,21 +683,36 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
 
         # RFC 6455 5.4: fragments of a message.
         if assembler is None:
-            assembler = self._assembler = MessageAssembler(self.max_size)
+            assembler = self._assembler = self._new_assembler()
+        stream = self._stream
+        if stream is not None and assembler.opcode is None and not stream.started:
+            # recv_streaming() waits for this message.
+            assembler.stream(stream)
         try:
             fragmented = assembler.add(opcode, frame.data, frame.fin)
         except AssemblyError as exc:
             self._fail_from_peer(exc.code, exc.reason)
             return
         assert self._parser is not None
-        if fragmented is None:
+        if not frame.fin:
             # The parser enforces max_size for each frame: lower the budget
             # for the next ones.
             self._parser.max_size = assembler.budget()
             return
         self._assembler = None
-        self._parser.max_size = self.max_size
-        self._queue_message(fragmented)
+        self._parser.max_size = self._frame_limit()
+        if fragmented is not None:  # else it went to recv_streaming()
+            self._queue_message(fragmented)
+
+    def _new_assembler(self) -> MessageAssembler:
+        return MessageAssembler(self._max_message, self._max_fragment)
+
+    def _frame_limit(self) -> Optional[int]:
+        # The largest frame payload: a frame can't be larger than a message.
+        message, fragment = self._max_message, self._max_fragment
+        if message is None or (fragment is not None and fragment < message):
+            return fragment
+        return message
 
     def _queue_message(self, message: Data) -> None:
         if self.max_queue is not None and len(self.messages) >= self.max_queue:
@@ -681,6 +720,10 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             # before the queue overflows.
             return
         self.messages.append(message)
+        stream = self._stream
+        if stream is not None and not stream.started:
+            # recv_streaming() returns this message whole.
+            stream.started = stream.done = True
         waiter = self._recv_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -960,7 +1003,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         :raises RuntimeError: if two coroutines call :meth:`recv`
             concurrently
         """
-        if self._recv_waiter is not None:
+        if self._recv_waiter is not None or self._stream is not None:
             raise RuntimeError(
                 "cannot call recv while another coroutine "
                 "is already waiting for the next message"
@@ -1002,10 +1045,110 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self.loop.call_soon(self._execute_pending_failure)
         return message
 
+    async def recv_streaming(
+        self, decode: Optional[bool] = None
+    ) -> AsyncIterator[Data]:
+        """Receive the next message in fragments, as they arrive.
+
+        ``async for chunk in websocket.recv_streaming()`` yields the
+        fragments of the next message: :class:`str` for a text message,
+        :class:`bytes` for a binary message, or the other way around with
+        ``decode``, as in :meth:`recv`. A text fragment ending in the middle
+        of a UTF-8 sequence yields the text before it; the rest comes with
+        the next fragment. The message is never held whole: memory is
+        bounded by the size of fragments (see ``max_size``) and up to
+        ``max_queue`` fragments waiting to be read. A message that was
+        received whole before the call, or that isn't fragmented, is
+        yielded in one chunk. Every message yields at least one chunk,
+        possibly empty.
+
+        Stopping the iteration before the end of the message discards the
+        rest of that message.
+
+        New in this version.
+
+        :raises ~websockets.exceptions.ConnectionClosed: when the connection
+            is closed, including in the middle of the message
+        :raises RuntimeError: if another coroutine is receiving a message
+        """
+        if self._recv_waiter is not None or self._stream is not None:
+            raise RuntimeError(
+                "cannot call recv_streaming while another coroutine "
+                "is already waiting for the next message"
+            )
+        if self.messages:
+            yield await self.recv(decode)
+            return
+        stream = self._stream = MessageStream()
+        assembler = self._assembler
+        if assembler is not None and assembler.opcode is not None:
+            # The message started arriving: go on from there.
+            assembler.stream(stream)
+        chunks = stream.chunks
+        decoder: Optional[codecs.IncrementalDecoder] = None
+        yielded = False
+        try:
+            while True:
+                if chunks:
+                    chunk = chunks.popleft()
+                    if self._paused_reading & _PAUSE_QUEUE:
+                        self._maybe_resume_reading()
+                    if decode is not None and isinstance(chunk, str) != decode:
+                        if decode:
+                            # A binary fragment may end mid-sequence.
+                            if decoder is None:
+                                decoder = codecs.getincrementaldecoder("utf-8")()
+                            chunk = decoder.decode(
+                                cast(bytes, chunk), not chunks and stream.done
+                            )
+                        else:
+                            chunk = chunk.encode()  # type: ignore[union-attr]
+                    yielded = True
+                    yield chunk
+                    continue
+                if stream.done:
+                    if decoder is not None:
+                        # Fails on an incomplete UTF-8 sequence at the end.
+                        decoder.decode(b"", True)
+                    if not stream.text_or_binary:
+                        # A message that recv() returns whole.
+                        self._stream = None
+                        yield await self.recv(decode)
+                    elif not yielded:
+                        # Empty message: one empty chunk, of the right type.
+                        text = stream.text_or_binary == "text"
+                        yield "" if (text if decode is None else decode) else b""
+                    return
+                if self._end_of_stream:
+                    # Closed, possibly in the middle of the message: recv()
+                    # raises the right exception.
+                    self._stream = None
+                    message = await self.recv(decode)
+                    if message is None:  # legacy_recv
+                        return
+                    raise AssertionError("unreachable")  # pragma: no cover
+                self._recv_waiter = stream.waiter = self.loop.create_future()
+                try:
+                    await self._recv_waiter
+                finally:
+                    self._recv_waiter = stream.waiter = None
+        finally:
+            if not stream.done:
+                # Drop the rest of the message.
+                stream.discard = True
+                chunks.clear()
+            if self._stream is stream:
+                self._stream = None
+                if self._paused_reading & _PAUSE_QUEUE:
+                    self._maybe_resume_reading()
+
     def _maybe_resume_reading(self) -> None:
         # Resume below the low-water mark: half of max_queue.
         assert self.max_queue is not None
-        if len(self.messages) > self.max_queue // 2:
+        low = self.max_queue // 2
+        if len(self.messages) > low:
+            return
+        if self._stream is not None and len(self._stream.chunks) > low:
             return
         self._resume_reading(_PAUSE_QUEUE)
 

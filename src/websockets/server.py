@@ -47,7 +47,7 @@ from .headers import build_extension, parse_extension, parse_subprotocol
 from .http import USER_AGENT, check_headers, read_request
 from .protocol import State, WebSocketCommonProtocol
 from .server_lifecycle import WebSocketServer
-from .typing import ExtensionHeader, Origin, Subprotocol
+from .typing import ExtensionHeader, MaxSize, Origin, Subprotocol
 
 __all__ = ["WebSocketServer", "WebSocketServerProtocol", "serve", "unix_serve"]
 
@@ -699,7 +699,7 @@ class Serve:
         ping_interval: Optional[float] = 20,
         ping_timeout: Optional[float] = 20,
         close_timeout: Optional[float] = 10,
-        max_size: Optional[int] = 2**20,
+        max_size: MaxSize = 2**20,
         max_queue: Optional[int] = 2**5,
         read_limit: int = 2**16,
         write_limit: int = 2**16,

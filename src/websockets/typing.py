@@ -10,6 +10,7 @@ __all__ = [
     "ExtensionHeader",
     "ExtensionName",
     "ExtensionParameter",
+    "MaxSize",
     "Origin",
     "Subprotocol",
     "UpgradeProtocol",
@@ -40,3 +41,8 @@ ConnectionOption = NewType("ConnectionOption", str)
 
 UpgradeProtocol = NewType("UpgradeProtocol", str)
 """Upgrade protocol in an ``Upgrade`` header."""
+
+MaxSize = Union[Optional[int], Tuple[Optional[int], Optional[int]]]
+"""Value of ``max_size``: a limit in bytes for messages, ``None`` for no
+limit, or a ``(message_limit, fragment_limit)`` pair of them (new in this
+version)."""
