@@ -8,11 +8,12 @@ of failing later, e.g. while parsing a frame.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Collection
 from typing import Any, Optional, Tuple
 
-__all__ = ["check_arguments"]
+__all__ = ["check_arguments", "check_logger"]
 
 COMPRESSIONS = ("deflate",)
 
@@ -168,3 +169,17 @@ def check_arguments(
     check_sequence("subprotocols", subprotocols, none_items=False)
     check_sequence("origins", origins, none_items=True)
     return limits
+
+
+def check_logger(value: Any) -> Any:
+    """Check ``logger``: a :class:`~logging.Logger`, a
+    :class:`~logging.LoggerAdapter`, or ``None``.
+
+    :return: ``value``
+    :raises TypeError: otherwise
+    """
+    if value is None or isinstance(value, (logging.Logger, logging.LoggerAdapter)):
+        return value
+    raise TypeError(
+        f"logger must be a logging.Logger or LoggerAdapter, got {_type_name(value)}"
+    )

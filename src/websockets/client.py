@@ -18,7 +18,7 @@ from typing import (
     Type,
 )
 
-from .arguments import check_arguments
+from .arguments import check_arguments, check_logger
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike
 from .exceptions import (
@@ -102,7 +102,7 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
         self.path = path
         self.request_headers = headers
         if self._debug:
-            logger.debug("%s > GET %s HTTP/1.1", self.side, path)
+            self._log(logger).debug("%s > GET %s HTTP/1.1", self.side, path)
         self.transport.write(f"GET {path} HTTP/1.1\r\n{headers}".encode())
 
     async def read_http_response(self) -> tuple[int, Headers]:
@@ -116,7 +116,9 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP response") from exc
         if self._debug:
-            logger.debug("%s < HTTP/1.1 %d %s", self.side, status_code, reason)
+            self._log(logger).debug(
+                "%s < HTTP/1.1 %d %s", self.side, status_code, reason
+            )
         self.response_headers = headers
         return status_code, headers
 
@@ -333,6 +335,9 @@ class Connect:
     * ``open_timeout`` (an extension of the 8.1 API) bounds the TCP
       connection and the opening handshake, 10 seconds by default; ``None``
       disables it; with a proxy, it covers the proxy's handshake too.
+    * ``logger`` (new in this version) is a :class:`~logging.Logger` or a
+      :class:`~logging.LoggerAdapter` for the connections' log records; see
+      :attr:`~websockets.protocol.WebSocketCommonProtocol.logger`.
 
     New in this version: the connection can go through a proxy. Proxies
     are opt-in: by default, as in 8.1, :func:`connect` connects directly and
@@ -466,6 +471,10 @@ class Connect:
         )
         if legacy_recv:
             protocol_kwargs["legacy_recv"] = legacy_recv
+        # Only when given: protocol classes of 8.1 don't take it.
+        logger = check_logger(kwds.pop("logger", None))
+        if logger is not None:
+            protocol_kwargs["logger"] = logger
         self._create_protocol = create_protocol
         self._protocol_kwargs = protocol_kwargs
 

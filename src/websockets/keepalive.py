@@ -29,6 +29,7 @@ from .typing import Data
 
 if TYPE_CHECKING:
     from .exceptions import ConnectionClosed
+    from .log import ConnectionLogger
 
 __all__ = ["KeepaliveMixin"]
 
@@ -81,6 +82,8 @@ class KeepaliveMixin:
         async def _drain(self) -> None: ...
 
         def fail_connection(self, code: int = 1006, reason: str = "") -> None: ...
+
+        def _log(self, default: logging.Logger) -> ConnectionLogger: ...
 
         def connection_closed_exc(self) -> ConnectionClosed: ...
 
@@ -270,5 +273,5 @@ class KeepaliveMixin:
             self._data_seen = False
             self._arm_keepalive_check(self.loop.time(), waiter)
         else:
-            logger.info("%s ! no pong received in time: closing", self.side)
+            self._log(logger).info("%s ! no pong received in time: closing", self.side)
             self.fail_connection(1011, "keepalive ping timeout")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import logging
+import uuid
 import warnings
 from collections import deque
 from typing import (
@@ -65,6 +66,7 @@ from .framing import (
 )
 from .http import MAX_LINE
 from .keepalive import KeepaliveMixin
+from .log import ConnectionLogger, LoggerLike
 from .state import State
 from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
@@ -73,7 +75,8 @@ BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["State", "WebSocketCommonProtocol"]
 
-logger = logging.getLogger("websockets.protocol")
+_logger = logging.getLogger("websockets.protocol")
+logger = _logger  # websockets.protocol.logger, as in 8.1
 
 OPCODE_NAMES = {
     OP_CONT: "CONT",
@@ -216,6 +219,8 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         "_drain_waiters",
         "_end_of_stream",
         "_fragmented_message_waiter",
+        "_id",
+        "_logger",
         "_max_fragment",
         "_max_message",
         "_parser",
@@ -268,6 +273,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         secure: Optional[bool] = None,
         legacy_recv: bool = False,
         timeout: Optional[float] = None,
+        logger: Optional[LoggerLike] = None,
     ) -> None:
         if timeout is not None:
             warnings.warn(
@@ -307,9 +313,12 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self.loop = loop if loop is not None else asyncio.get_event_loop()
 
         self.state = State.CONNECTING
-        self._debug = logger.isEnabledFor(logging.DEBUG)
+        # Where the connection logs; see the logger property.
+        self._logger = logger
+        self._id: Optional[uuid.UUID] = None
+        self._debug = (logger or _logger).isEnabledFor(logging.DEBUG)
         if self._debug:
-            logger.debug("%s - state = CONNECTING", self.side)
+            self._log(_logger).debug("%s - state = CONNECTING", self.side)
 
         # Set by the opening handshake.
         self.path: str
@@ -377,6 +386,40 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     # Public attributes
 
     @property
+    def id(self) -> uuid.UUID:
+        """Unique identifier of the connection, a random :class:`~uuid.UUID`.
+
+        Log records of the connection carry it in their ``connection_id``
+        attribute. New in this version.
+        """
+        if self._id is None:
+            self._id = uuid.uuid4()
+        return self._id
+
+    @property
+    def logger(self) -> ConnectionLogger:
+        """Logger of the connection (new in this version).
+
+        A :class:`~logging.LoggerAdapter` over the ``logger`` argument of
+        :func:`~websockets.server.serve` or :func:`~websockets.client.connect`,
+        ``websockets.protocol`` by default, whose records carry the
+        connection (``websocket``), its :attr:`id` (``connection_id``) and
+        its :attr:`remote_address` (``remote_address``).
+
+        Setting it changes where the connection logs.
+        """
+        return self._log(_logger)
+
+    @logger.setter
+    def logger(self, value: LoggerLike) -> None:
+        self._logger = value
+        self._debug = value.isEnabledFor(logging.DEBUG)
+
+    def _log(self, default: logging.Logger) -> ConnectionLogger:
+        # The logger passed by the user, else the module's logger.
+        return ConnectionLogger(self._logger or default, self)
+
+    @property
     def local_address(self) -> Any:
         """Local address of the connection.
 
@@ -434,7 +477,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
 
     def _set_state(self, state: State) -> None:
         if self._debug:
-            logger.debug("%s - state = %s", self.side, state.name)
+            self._log(_logger).debug("%s - state = %s", self.side, state.name)
         self.state = state
 
     def connection_open(self) -> None:
@@ -469,7 +512,9 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         """Configure write flow control when the connection is made."""
         transport = cast(asyncio.Transport, transport)
         if self._debug:
-            logger.debug("%s - event = connection_made(%s)", self.side, transport)
+            self._log(_logger).debug(
+                "%s - event = connection_made(%s)", self.side, transport
+            )
         transport.set_write_buffer_limits(self.write_limit)
         self.transport = transport
 
@@ -505,7 +550,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         returning ``None`` lets the transport close the connection.
         """
         if self._debug:
-            logger.debug("%s - event = eof_received()", self.side)
+            self._log(_logger).debug("%s - event = eof_received()", self.side)
         if self.state is State.CONNECTING:
             self.reader.feed_eof()
         else:
@@ -540,7 +585,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     def connection_lost(self, exc: Optional[Exception]) -> None:
         """Enter the CLOSED state and wake up every waiting coroutine."""
         if self._debug:
-            logger.debug("%s - event = connection_lost(%s)", self.side, exc)
+            self._log(_logger).debug("%s - event = connection_lost(%s)", self.side, exc)
         self._set_state(State.CLOSED)
         # RFC 6455 7.1.5: if no close frame was received, the close code is
         # 1006; 7.1.6: the reason is empty.
@@ -597,7 +642,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
                 self._fail_from_peer(1002, str(exc))
                 break
             except Exception:
-                logger.error("Error while parsing frames", exc_info=True)
+                self._log(_logger).error("Error while parsing frames", exc_info=True)
                 self._parser = None
                 self.fail_connection(1011)
                 break
@@ -632,7 +677,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
         if self._debug:
-            logger.debug(
+            self._log(_logger).debug(
                 "%s < %s fin=%s len=%d",
                 self.side,
                 OPCODE_NAMES[opcode],
@@ -788,7 +833,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         code 1006, the TCP connection is closed right away.
         """
         if self._debug:
-            logger.debug(
+            self._log(_logger).debug(
                 "%s ! failing %s connection with code %d: %s",
                 self.side,
                 self.state.name,
@@ -848,7 +893,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self.fail_connection(code, reason)
             return
         if self._debug:
-            logger.debug(
+            self._log(_logger).debug(
                 "%s ! will fail with code %d once queued messages are read: %s",
                 self.side,
                 code,
@@ -883,7 +928,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     def _on_close_deadline(self) -> None:
         self._close_timer = None
         if self.state is not State.CLOSED:
-            logger.debug("%s ! close deadline expired: aborting", self.side)
+            self._log(_logger).debug("%s ! close deadline expired: aborting", self.side)
             self.transport.abort()
 
     def _cancel_timers(self) -> None:
@@ -1199,7 +1244,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
     ) -> None:
         if self._debug:
-            logger.debug(
+            self._log(_logger).debug(
                 "%s > %s fin=%s len=%d", self.side, OPCODE_NAMES[opcode], fin, len(data)
             )
         # A frame's header and payload go out in a single write.

@@ -25,7 +25,7 @@ from typing import (
     cast,
 )
 
-from .arguments import check_arguments
+from .arguments import check_arguments, check_logger
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
@@ -225,9 +225,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                     if isinstance(exc, ConnectionClosedOK)
                     else logging.INFO
                 )
-                logger.log(level, "Connection handler exited: %s", exc)
+                self._log(logger).log(level, "Connection handler exited: %s", exc)
             except Exception:
-                logger.error("Error in connection handler", exc_info=True)
+                self._log(logger).error("Error in connection handler", exc_info=True)
                 if not self.closed:
                     self.fail_connection(1011)
                     await self.wait_closed()
@@ -240,7 +240,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             raise
         except Exception:  # pragma: no cover
             # Last-ditch attempt to avoid leaking connections on errors.
-            logger.error("Unexpected error in server handler", exc_info=True)
+            self._log(logger).error("Unexpected error in server handler", exc_info=True)
             self.transport.abort()
         finally:
             # Unregister the connection only after it's closed.
@@ -262,8 +262,23 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     def _reject(self, exc: Exception) -> None:
         """Answer a failed opening handshake with an HTTP error response."""
+        if (
+            not self._data_seen
+            and isinstance(exc, InvalidMessage)
+            and isinstance(exc.__cause__, EOFError)
+            # Else the server is shutting down: see _server_shutdown().
+            and self.ws_server.is_serving()
+        ):
+            # A TCP probe, like a load balancer's health check, connected and
+            # closed without sending anything: nothing to answer, nothing to
+            # worry about.
+            self._log(logger).debug("Connection closed before sending a request")
+            self.transport.close()
+            return
         if self.state is State.CLOSED:
-            logger.debug("Connection closed during opening handshake: %s", exc)
+            self._log(logger).debug(
+                "Connection closed during opening handshake: %s", exc
+            )
             return
         status: http.HTTPStatus
         headers: Headers
@@ -297,13 +312,13 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 message += f": {exc.__cause__}"
             body = _failure_body(message)
         else:
-            logger.error("Error in opening handshake", exc_info=exc)
+            self._log(logger).error("Error in opening handshake", exc_info=exc)
             status, headers = http.HTTPStatus.INTERNAL_SERVER_ERROR, Headers()
             body = (
                 b"Failed to open a WebSocket connection.\n"
                 b"See server log for more information.\n"
             )
-        logger.info("Opening handshake failed: HTTP %d: %s", status, exc)
+        self._log(logger).info("Opening handshake failed: HTTP %d: %s", status, exc)
 
         headers.setdefault("Date", email.utils.formatdate(usegmt=True))
         headers.setdefault("Server", USER_AGENT)
@@ -327,7 +342,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP request") from exc
         if self._debug:
-            logger.debug("%s < GET %s HTTP/1.1", self.side, path)
+            self._log(logger).debug("%s < GET %s HTTP/1.1", self.side, path)
         self.path = path
         self.request_headers = headers
         return path, headers
@@ -338,7 +353,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         """Write the response of the opening handshake."""
         self.response_headers = headers
         if self._debug:
-            logger.debug("%s > HTTP/1.1 %d %s", self.side, status.value, status.phrase)
+            self._log(logger).debug(
+                "%s > HTTP/1.1 %d %s", self.side, status.value, status.phrase
+            )
         response = f"HTTP/1.1 {status.value} {status.phrase}\r\n{headers}"
         self.transport.write(response.encode() + body)
 
@@ -684,6 +701,9 @@ class Serve:
     * ``open_timeout`` (an extension of the 8.1 API) is the time in seconds
       for receiving the opening handshake request, 10 by default; ``None``
       disables it.
+    * ``logger`` (new in this version) is a :class:`~logging.Logger` or a
+      :class:`~logging.LoggerAdapter` for the connections' log records; see
+      :attr:`~websockets.protocol.WebSocketCommonProtocol.logger`.
 
     Since there's no useful way to propagate exceptions triggered in
     handlers, they're sent to the ``websockets.server`` logger instead.
@@ -775,6 +795,10 @@ class Serve:
         # Only when given: a create_protocol written for 8.1 may not accept it.
         if process_response is not None:
             factory_kwargs["process_response"] = process_response
+        # Only when given: protocol classes of 8.1 don't take it.
+        logger = check_logger(kwds.pop("logger", None))
+        if logger is not None:
+            factory_kwargs["logger"] = logger
         self._factory = functools.partial(
             create_protocol,
             adapt_handler(ws_handler),
