@@ -1,0 +1,378 @@
+"""Start and stop the processes of the scale-out example on one machine.
+
+redis-server, nginx and the workers run as subprocesses on 127.0.0.1 ports
+chosen at run time, with their files in a temporary directory. The demo
+(``demo.py``), the test (``tests/test_scaleout.py``) and the benchmark
+(``bench.py``) share this module, so they run the same configuration as the
+one documented in ``docs/deployment.rst``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import queue
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO, Dict, Iterator, List, Optional
+
+HERE = Path(__file__).resolve().parent
+NGINX_TEMPLATE = HERE / "nginx.conf.template"
+
+# Bounds on waiting for processes, in seconds: generous, since they're only
+# reached when something is broken.
+START_TIMEOUT = 20
+STOP_TIMEOUT = 30
+
+
+def find_binary(name: str) -> Optional[str]:
+    """Find redis-server or nginx, in PATH or in /usr/sbin."""
+    path = shutil.which(name)
+    if path is None and os.access(f"/usr/sbin/{name}", os.X_OK):
+        path = f"/usr/sbin/{name}"
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def raise_nofile_limit(wanted: int) -> int:
+    """Raise RLIMIT_NOFILE to ``wanted`` if possible; return the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return soft
+    for new_hard in (max(hard, wanted), hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(
+                resource.RLIMIT_NOFILE, (min(wanted, new_hard), new_hard)
+            )
+            break
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on port {port}") from None
+            time.sleep(0.05)
+
+
+def healthz(port: int) -> int:
+    """GET /healthz on a worker or through nginx; return the status code."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+class Process:
+    """A subprocess whose output is collected line by line by a thread."""
+
+    def __init__(
+        self,
+        name: str,
+        args: List[str],
+        *,
+        stdin: Optional[int] = subprocess.DEVNULL,
+        env: Optional[Dict[str, str]] = None,
+        echo: Optional[IO[str]] = None,
+    ) -> None:
+        self.name = name
+        self.echo = echo
+        self.popen = subprocess.Popen(
+            args,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            # Ctrl-C in a terminal goes to the demo, which stops the others
+            # in order; they don't get it directly.
+            start_new_session=True,
+        )
+        self.lines: List[str] = []
+        self._queue: queue.Queue[Optional[str]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.append(line)
+            self._queue.put(line)
+            if self.echo is not None:
+                print(f"[{self.name}] {line}", end="", file=self.echo, flush=True)
+        self._queue.put(None)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for_line(self, prefix: str, timeout: float = START_TIMEOUT) -> str:
+        """Return the next line that starts with ``prefix``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self._queue.get(timeout=max(remaining, 0))
+            except queue.Empty:
+                raise TimeoutError(
+                    f"{self.name}: no line starting with {prefix!r} "
+                    f"after {timeout}s; output:\n{self.output}"
+                ) from None
+            if line is None:
+                raise RuntimeError(
+                    f"{self.name} exited ({self.popen.wait()}) before printing "
+                    f"{prefix!r}; output:\n{self.output}"
+                )
+            if line.startswith(prefix):
+                return line
+
+    def send(self, line: str) -> None:
+        assert self.popen.stdin is not None
+        self.popen.stdin.write(line + "\n")
+        self.popen.stdin.flush()
+
+    def send_signal(self, signum: int) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signum)
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int:
+        """Send ``signum``, wait for the exit, kill after ``timeout``."""
+        self.send_signal(signum)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait()
+
+
+class Cluster:
+    """redis-server, nginx and N workers, started on free ports.
+
+    Use it as a context manager: everything it started is stopped on exit.
+    """
+
+    def __init__(
+        self,
+        workers: int = 4,
+        *,
+        reuse_port: bool = False,
+        nginx: bool = True,
+        max_connections: int = 4096,
+        echo: Optional[IO[str]] = None,
+        worker_args: Optional[List[str]] = None,
+    ) -> None:
+        self.n_workers = workers
+        self.reuse_port = reuse_port
+        self.use_nginx = nginx and not reuse_port
+        self.max_connections = max_connections
+        self.echo = echo
+        self.worker_args = worker_args or []
+        self.run_dir = Path(tempfile.mkdtemp(prefix="scaleout-"))
+        self.redis: Optional[Process] = None
+        self.nginx: Optional[Process] = None
+        self.workers: List[Optional[Process]] = [None] * workers
+        self.redis_port = 0
+        self.nginx_port = 0
+        self.worker_ports: List[int] = []
+        self.restarts = 0
+
+    # Addresses.
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}"
+
+    @property
+    def port(self) -> int:
+        """Where clients connect: nginx, or the shared port of the workers."""
+        return self.nginx_port if self.use_nginx else self.worker_ports[0]
+
+    @property
+    def uri(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    # Life cycle.
+
+    def __enter__(self) -> Cluster:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        # Each proxied connection uses two descriptors in nginx, and clients
+        # that reconnect overlap with those that are closing.
+        raise_nofile_limit(2 * self.max_connections + 1024)
+        self.start_redis()
+        if self.reuse_port:
+            self.worker_ports = [free_port()] * self.n_workers
+        else:
+            self.worker_ports = [free_port() for _ in range(self.n_workers)]
+        for index in range(self.n_workers):
+            self.start_worker(index)
+        if self.use_nginx:
+            self.start_nginx()
+
+    def stop(self) -> None:
+        """Stop everything: workers first, then nginx, then redis-server."""
+        for process in self.workers:
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.workers:
+            if process is not None:
+                process.stop()
+        if self.nginx is not None:
+            # SIGQUIT: graceful shutdown of nginx.
+            self.nginx.stop(signal.SIGQUIT, timeout=10)
+        if self.redis is not None:
+            self.redis.stop(signal.SIGTERM, timeout=10)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def start_redis(self) -> None:
+        binary = find_binary("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server is not installed")
+        self.redis_port = free_port()
+        self.redis = Process(
+            "redis",
+            [
+                binary,
+                "--bind", "127.0.0.1",
+                "--port", str(self.redis_port),
+                "--dir", str(self.run_dir),
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "no",
+                "--maxclients", "1000",
+                "--loglevel", "warning",
+            ],
+            echo=self.echo,
+        )  # fmt: skip
+        wait_for_port(self.redis_port)
+
+    def worker_command(self, index: int) -> List[str]:
+        command = [
+            sys.executable,
+            str(HERE / "worker.py"),
+            "--port", str(self.worker_ports[index]),
+            "--redis", self.redis_url,
+            "--name", f"w{index + 1}",
+        ]  # fmt: skip
+        if self.reuse_port:
+            command.append("--reuse-port")
+        return command + self.worker_args
+
+    def start_worker(self, index: int) -> Process:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        process = Process(
+            f"w{index + 1}", self.worker_command(index), env=env, echo=self.echo
+        )
+        self.workers[index] = process
+        process.wait_for_line("READY")
+        return process
+
+    def nginx_config(self) -> str:
+        servers = "\n        ".join(
+            f"server 127.0.0.1:{port} max_fails=0;"
+            for port in self.worker_ports
+        )
+        replacements = {
+            "@RUN_DIR@": str(self.run_dir),
+            "@LISTEN@": f"127.0.0.1:{self.nginx_port}",
+            "@UPSTREAM_SERVERS@": servers,
+            "@WORKER_CONNECTIONS@": str(2 * self.max_connections + 64),
+            "@RLIMIT_NOFILE@": str(2 * self.max_connections + 1024),
+        }
+        config = NGINX_TEMPLATE.read_text()
+        for placeholder, value in replacements.items():
+            config = config.replace(placeholder, value)
+        return config
+
+    def start_nginx(self) -> None:
+        binary = find_binary("nginx")
+        if binary is None:
+            raise FileNotFoundError("nginx is not installed")
+        self.nginx_port = free_port()
+        config = self.run_dir / "nginx.conf"
+        config.write_text(self.nginx_config())
+        self.nginx = Process(
+            "nginx",
+            [binary, "-p", str(self.run_dir), "-c", str(config), "-e", "stderr"],
+            echo=self.echo,
+        )
+        wait_for_port(self.nginx_port)
+
+    # Rolling restart.
+
+    def restart_worker(self, index: int) -> float:
+        """Restart a worker gracefully; return how long it took, in seconds.
+
+        SIGTERM makes the worker stop accepting connections and close the
+        open ones with 1012; once it exited, a new one starts on the same
+        port. The next worker must not be restarted before this one answers
+        ``/healthz``: otherwise, for a moment, several workers are down.
+        """
+        start = time.monotonic()
+        process = self.workers[index]
+        assert process is not None
+        returncode = process.stop(signal.SIGTERM)
+        if returncode != 0:
+            raise RuntimeError(
+                f"{process.name} exited with {returncode}:\n{process.output}"
+            )
+        self.start_worker(index)
+        assert healthz(self.worker_ports[index]) == 200
+        self.restarts += 1
+        return time.monotonic() - start
+
+    def rolling_restart(self) -> List[float]:
+        return [self.restart_worker(index) for index in range(self.n_workers)]
+
+    def worker_pids(self) -> List[int]:
+        return [process.pid for process in self.workers if process is not None]
+
+
+@contextlib.contextmanager
+def cluster(**kwargs: object) -> Iterator[Cluster]:
+    with Cluster(**kwargs) as running:  # type: ignore[arg-type]
+        yield running
