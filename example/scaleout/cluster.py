@@ -71,6 +71,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def process_tree(pid: int) -> List[int]:
+    """A process and its descendants (nginx's workers, for instance)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            for child in children.read().split():
+                pids.extend(process_tree(int(child)))
+    return pids
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its descendants that are still running."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(member)
+    return total
+
+
 def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
     """Wait until something accepts connections on 127.0.0.1:``port``."""
     deadline = time.monotonic() + timeout
@@ -283,7 +302,7 @@ class Cluster:
                 "--save", "",
                 "--appendonly", "no",
                 "--daemonize", "no",
-                "--maxclients", "1000",
+                "--maxclients", "10000",
                 "--loglevel", "warning",
             ],
             echo=self.echo,

@@ -44,6 +44,7 @@ import functools
 import asyncio
 import http
 import json
+import logging
 import os
 import re
 import signal
@@ -101,15 +102,10 @@ class Worker:
         name: str,
         redis_client: aioredis.Redis,
         stream: str,
-        write_high_water: int,
     ) -> None:
         self.name = name
         self.redis = redis_client
         self.stream = stream
-        # A live connection whose write buffer grows above this falls back
-        # to catching up from the stream at its own pace, so that a slow
-        # client never makes broadcast() skip it and lose a message.
-        self.write_high_water = write_high_water
         # Connections that receive entries as the reader gets them, with the
         # future that tells their handler when they fell behind.
         self.live: Dict[Any, asyncio.Future[StreamID]] = {}
@@ -143,10 +139,17 @@ class Worker:
     def deliver(self, entry_id: StreamID, message: str) -> None:
         # Nothing here awaits: the cursor moves with the broadcast, which is
         # what makes the hand-over from catch-up to live exact.
+        #
+        # broadcast() skips connections that are slow to read (their write
+        # buffer went above the high-water mark and hasn't come back below
+        # the low-water mark yet). Here, a connection whose buffer is above
+        # the low-water mark falls back to catching up from the stream at
+        # its own pace instead: a slow client never misses a message.
         lagging = [
             websocket
             for websocket in self.live
-            if websocket.transport.get_write_buffer_size() > self.write_high_water
+            if websocket.transport.get_write_buffer_size()
+            > websocket.transport.get_write_buffer_limits()[0]
         ]
         for websocket in lagging:
             # It got everything up to the cursor; it resumes after that.
@@ -254,8 +257,17 @@ class Worker:
 
 
 async def run(args: argparse.Namespace) -> None:
-    redis_client = aioredis.Redis.from_url(args.redis, decode_responses=True)
-    worker = Worker(args.name, redis_client, args.stream, args.write_high_water)
+    # A bounded pool: after a restart, hundreds of clients catch up at
+    # once; they take turns for a Redis connection instead of opening
+    # hundreds. One connection stays with the reader, blocked in XREAD.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        args.redis,
+        decode_responses=True,
+        max_connections=args.redis_connections,
+        timeout=None,
+    )
+    redis_client = aioredis.Redis(connection_pool=pool)
+    worker = Worker(args.name, redis_client, args.stream)
     await worker.start()
     reader = asyncio.ensure_future(worker.read_stream())
 
@@ -304,9 +316,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--reuse-port", action="store_true")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--stream", default="notifications")
+    parser.add_argument("--redis-connections", type=int, default=8)
     parser.add_argument("--name", default=f"worker-{os.getpid()}")
-    parser.add_argument("--write-high-water", type=int, default=32 * 1024)
     args = parser.parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         asyncio.run(run(args))
     except KeyboardInterrupt:
