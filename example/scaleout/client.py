@@ -33,9 +33,8 @@ async def listen(uri: str, name: str, last_id: Optional[str]) -> None:
                 if "last_id" in event:  # where new messages start
                     last_id = event["last_id"]
                     continue
-                if "gap" in event:
-                    print(f"{name}: missed messages up to {event['gap']}")
-                    last_id = event["gap"]
+                if "gap" in event:  # the stream no longer holds what we missed
+                    print(f"{name}: missed messages before {event['gap']}")
                     continue
                 last_id = event["id"]
                 print(f"{name}: {event['id']} #{event['seq']} {event['data']}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import queue
 import resource
@@ -23,7 +24,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Dict, Iterator, List, Optional
+from typing import IO, Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 NGINX_TEMPLATE = HERE / "nginx.conf.template"
@@ -74,10 +75,13 @@ def cpu_seconds(pid: int) -> float:
 def process_tree(pid: int) -> List[int]:
     """A process and its descendants (nginx's workers, for instance)."""
     pids = [pid]
-    with contextlib.suppress(OSError):
+    try:
         with open(f"/proc/{pid}/task/{pid}/children") as children:
-            for child in children.read().split():
-                pids.extend(process_tree(int(child)))
+            listed = children.read().split()
+    except OSError:  # gone already
+        listed = []
+    for child in listed:
+        pids.extend(process_tree(int(child)))
     return pids
 
 
@@ -225,6 +229,8 @@ class Cluster:
         self.redis: Optional[Process] = None
         self.nginx: Optional[Process] = None
         self.workers: List[Optional[Process]] = [None] * workers
+        # Workers that were restarted, for their output.
+        self.retired: List[Process] = []
         self.redis_port = 0
         self.nginx_port = 0
         self.worker_ports: List[int] = []
@@ -332,8 +338,7 @@ class Cluster:
 
     def nginx_config(self) -> str:
         servers = "\n        ".join(
-            f"server 127.0.0.1:{port} max_fails=0;"
-            for port in self.worker_ports
+            f"server 127.0.0.1:{port} max_fails=0;" for port in self.worker_ports
         )
         replacements = {
             "@RUN_DIR@": str(self.run_dir),
@@ -375,6 +380,7 @@ class Cluster:
         process = self.workers[index]
         assert process is not None
         returncode = process.stop(signal.SIGTERM)
+        self.retired.append(process)
         if returncode != 0:
             raise RuntimeError(
                 f"{process.name} exited with {returncode}:\n{process.output}"
@@ -391,7 +397,93 @@ class Cluster:
         return [process.pid for process in self.workers if process is not None]
 
 
-@contextlib.contextmanager
-def cluster(**kwargs: object) -> Iterator[Cluster]:
-    with Cluster(**kwargs) as running:  # type: ignore[arg-type]
-        yield running
+# Clients (swarm.py) and publisher (publisher.py), driven from another process.
+
+
+def start_swarms(uri: str, clients: int, processes: int, *args: str) -> List[Process]:
+    """Start ``clients`` clients in ``processes`` processes; wait until connected."""
+    swarms = [
+        Process(
+            f"swarm{index + 1}",
+            [
+                sys.executable,
+                str(HERE / "swarm.py"),
+                uri,
+                "--clients",
+                str(clients // processes),
+                *args,
+            ],
+            stdin=subprocess.PIPE,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        for index in range(processes)
+    ]
+    for swarm in swarms:
+        swarm.wait_for_line("CONNECTED", timeout=max(60, clients / 50))
+    return swarms
+
+
+def swarm_stats(swarms: List[Process]) -> List[Dict[str, Any]]:
+    for swarm in swarms:
+        swarm.send("stats")
+    return [
+        json.loads(swarm.wait_for_line("STATS").split(" ", 1)[1]) for swarm in swarms
+    ]
+
+
+def wait_delivered(
+    swarms: List[Process], seq: int, timeout: float
+) -> List[Dict[str, Any]]:
+    """Wait until every client got message ``seq``; return the swarms' stats.
+
+    Raise :exc:`TimeoutError` if that doesn't happen within ``timeout``.
+    """
+    for swarm in swarms:
+        swarm.send(f"wait {seq} {timeout}")
+    results = []
+    for swarm in swarms:
+        line = swarm.wait_for_line("", timeout=timeout + 30)
+        while not line.startswith(("DONE", "TIMEOUT")):
+            line = swarm.wait_for_line("", timeout=timeout + 30)
+        if line.startswith("TIMEOUT"):
+            raise TimeoutError(f"{swarm.name}: message {seq} not delivered: {line}")
+        results.append(json.loads(line.split(" ", 1)[1]))
+    return results
+
+
+def per_worker(results: List[Dict[str, Any]]) -> Dict[str, int]:
+    """Add up the swarms' counts of clients per worker."""
+    counts: Dict[str, int] = {}
+    for result in results:
+        for worker, count in result["per_worker"].items():
+            counts[worker] = counts.get(worker, 0) + count
+    return dict(sorted(counts.items()))
+
+
+def publish(redis_url: str, *args: str) -> Process:
+    """Start publisher.py; see its ``--help`` for ``args``."""
+    return Process(
+        "publisher",
+        [sys.executable, str(HERE / "publisher.py"), "--redis", redis_url, *args],
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+
+
+def published(publisher: Process, timeout: float = 60) -> Tuple[int, str]:
+    """Wait until the publisher is done; return its last seq and stream ID."""
+    _, seq, last_id = publisher.wait_for_line("PUBLISHED", timeout=timeout).split()
+    return int(seq), last_id
+
+
+def cpu_snapshot(running: Cluster, swarms: List[Process]) -> Dict[str, float]:
+    """CPU seconds used so far by each kind of process."""
+    return {
+        "workers": sum(tree_cpu_seconds(pid) for pid in running.worker_pids()),
+        "nginx": (
+            tree_cpu_seconds(running.nginx.pid) if running.nginx is not None else 0.0
+        ),
+        "redis": (
+            tree_cpu_seconds(running.redis.pid) if running.redis is not None else 0.0
+        ),
+        "clients": sum(tree_cpu_seconds(swarm.pid) for swarm in swarms),
+    }

@@ -34,6 +34,7 @@ async def publish(args: argparse.Namespace) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
 
     seq = args.start_seq - 1
+    padding = " " * args.padding
     last_id: Optional[str] = None
     start = time.monotonic()
     sent = 0
@@ -49,7 +50,7 @@ async def publish(args: argparse.Namespace) -> None:
                 seq += 1
                 pipe.xadd(
                     args.stream,
-                    {"seq": seq, "data": f"{args.text} #{seq}"},
+                    {"seq": seq, "data": f"{args.text} #{seq}{padding}"},
                     maxlen=args.maxlen,
                     approximate=True,
                 )
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--start-seq", type=int, default=1)
     parser.add_argument("--maxlen", type=int, default=100_000)
     parser.add_argument("--text", default="notification")
+    parser.add_argument("--padding", type=int, default=0, help="bytes added")
     parser.add_argument("--verbose", action="store_true")
     asyncio.run(publish(parser.parse_args()))
 

@@ -175,6 +175,7 @@ class Swarm:
             # Don't open thousands of connections in the same loop turn.
             if len(tasks) % 100 == 0:
                 await asyncio.sleep(0)
+
         async def announce() -> None:
             await self.all_connected.wait()
             print("CONNECTED", len(self.clients), flush=True)

@@ -29,7 +29,7 @@ The protocol, client side:
 * receive text messages ``{"id": "<stream ID>", "seq": <n>, "data": ...}``
   in stream order, once each; if messages were trimmed from the capped
   stream before the client could get them, it first receives
-  ``{"gap": "<last ID the client will never get>"}``; a client that asked
+  ``{"gap": "<ID>"}``: messages before that ID are gone; a client that asked
   for new messages only first receives ``{"last_id": "<ID>"}``, where they
   start.
 
@@ -40,8 +40,8 @@ The protocol, client side:
 from __future__ import annotations
 
 import argparse
-import functools
 import asyncio
+import functools
 import http
 import json
 import logging
@@ -128,7 +128,9 @@ class Worker:
         """Read the stream forever and broadcast each entry."""
         while True:
             response = await self.redis.xread(
-                {self.stream: format_id(self.cursor)}, count=READ_COUNT, block=READ_BLOCK
+                {self.stream: format_id(self.cursor)},
+                count=READ_COUNT,
+                block=READ_BLOCK,
             )
             for _, entries in response:
                 for entry_id, fields in entries:
@@ -196,11 +198,22 @@ class Worker:
             self.replayed += len(entries)
 
     async def check_gap(self, websocket: Any, last_id: StreamID) -> None:
-        """Tell the client if entries it didn't get were trimmed."""
+        """Tell the client if messages it didn't get were trimmed.
+
+        The stream is capped: the oldest entries go when new ones come. If
+        entries were removed and the client's last ID is older than the
+        oldest entry left, the client may have missed some. (If it saw the
+        very last entry that was trimmed, it missed nothing: the notice is
+        conservative.)
+        """
         info = await self.redis.xinfo_stream(self.stream)
-        deleted = info.get("max-deleted-entry-id")
-        if deleted is not None and parse_id(deleted) > last_id:
-            await websocket.send(json.dumps({"gap": deleted}))
+        first = info.get("first-entry")
+        if (
+            first is not None
+            and info["entries-added"] > info["length"]
+            and parse_id(first[0]) > last_id
+        ):
+            await websocket.send(json.dumps({"gap": first[0]}))
 
     # Connections.
 
@@ -238,7 +251,7 @@ class Worker:
         try:
             last_id = json.loads(message)["last_id"]
         except (TypeError, ValueError, KeyError):
-            raise ValueError("expected {\"last_id\": ...}") from None
+            raise ValueError('expected {"last_id": ...}') from None
         if last_id is None:
             return None
         if not isinstance(last_id, str):
@@ -292,8 +305,10 @@ async def run(args: argparse.Namespace) -> None:
         # Without Redis, this worker can't deliver anything: clients are
         # better off on another worker.
         reader.add_done_callback(
-            lambda task: task.cancelled()
-            or server.close(code=1011, reason="stream reader failed")
+            lambda task: (
+                task.cancelled()
+                or server.close(code=1011, reason="stream reader failed")
+            )
         )
         port = server.sockets[0].getsockname()[1]
         print(f"READY {args.name} {port} {os.getpid()}", flush=True)
@@ -302,8 +317,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"stream reader failed: {reader.exception()!r}", file=sys.stderr)
     reader.cancel()
     print(
-        f"STOPPED {args.name} delivered={worker.delivered} "
-        f"replayed={worker.replayed}",
+        f"STOPPED {args.name} delivered={worker.delivered} replayed={worker.replayed}",
         flush=True,
     )
     await redis_client.aclose()

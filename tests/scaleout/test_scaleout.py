@@ -9,16 +9,13 @@ reconnections. Figures are printed at the end of the run.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 import pytest
 
-from .conftest import EXAMPLE, cluster, report
+from .conftest import cluster, report
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.usefixtures("require_servers")]
 
@@ -29,196 +26,162 @@ WORKERS = 4
 # Messages per second published during the rolling restart: 20,000
 # deliveries per second, well below what 2 cores deliver (see the figures).
 RESTART_RATE = 20
-# Bounds, in seconds: only reached when something is broken (or the machine
-# is extremely busy).
+# Bound on waiting for a delivery, in seconds: only reached when something
+# is broken (or the machine is extremely busy).
 DELIVERY_TIMEOUT = 300
-
-
-def start_swarms(
-    uri: str, clients: int, swarms: int, *args: str
-) -> List[Any]:
-    processes = [
-        cluster.Process(
-            f"swarm{index}",
-            [
-                sys.executable,
-                str(EXAMPLE / "swarm.py"),
-                uri,
-                "--clients",
-                str(clients // swarms),
-                *args,
-            ],
-            stdin=subprocess.PIPE,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        )
-        for index in range(swarms)
-    ]
-    for process in processes:
-        process.wait_for_line("CONNECTED", timeout=60)
-    return processes
-
-
-def swarm_command(swarms: List[Any], command: str, answer: str) -> List[Dict[str, Any]]:
-    for swarm in swarms:
-        swarm.send(command)
-    results = []
-    for swarm in swarms:
-        line = swarm.wait_for_line(answer, timeout=DELIVERY_TIMEOUT + 30)
-        results.append(json.loads(line.split(" ", 1)[1]))
-    return results
-
-
-def wait_delivered(swarms: List[Any], seq: int) -> List[Dict[str, Any]]:
-    """Wait until every client got message ``seq``; return the stats."""
-    for swarm in swarms:
-        swarm.send(f"wait {seq} {DELIVERY_TIMEOUT}")
-    results = []
-    for swarm in swarms:
-        line = swarm.wait_for_line("", timeout=DELIVERY_TIMEOUT + 30)
-        while not line.startswith(("DONE", "TIMEOUT")):
-            line = swarm.wait_for_line("", timeout=DELIVERY_TIMEOUT + 30)
-        assert line.startswith("DONE"), f"{swarm.name}: {line}"
-        results.append(json.loads(line.split(" ", 1)[1]))
-    return results
 
 
 def total(results: List[Dict[str, Any]], key: str) -> Any:
     return sum(result[key] for result in results)
 
 
-def per_worker(results: List[Dict[str, Any]]) -> Dict[str, int]:
-    counts: Dict[str, int] = {}
-    for result in results:
-        for worker, count in result["per_worker"].items():
-            counts[worker] = counts.get(worker, 0) + count
-    return dict(sorted(counts.items()))
-
-
-def publish(running: Any, *args: str) -> Any:
-    return cluster.Process(
-        "publisher",
-        [
-            sys.executable,
-            str(EXAMPLE / "publisher.py"),
-            "--redis",
-            running.redis_url,
-            *args,
-        ],
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-    )
-
-
-def published(publisher: Any, timeout: float = 60) -> Tuple[int, str]:
-    line = publisher.wait_for_line("PUBLISHED", timeout=timeout)
-    _, seq, last_id = line.split()
-    return int(seq), last_id
-
-
-def cpu_snapshot(running: Any, swarms: List[Any]) -> Dict[str, float]:
-    return {
-        "workers": sum(cluster.tree_cpu_seconds(pid) for pid in running.worker_pids()),
-        "nginx": cluster.tree_cpu_seconds(running.nginx.pid)
-        if running.nginx is not None
-        else 0.0,
-        "redis": cluster.tree_cpu_seconds(running.redis.pid),
-        "clients": sum(cluster.tree_cpu_seconds(swarm.pid) for swarm in swarms),
-    }
-
-
 def check_exactly_once(results: List[Dict[str, Any]], last_seq: int) -> None:
+    """Every client got messages 1 to ``last_seq``, once each, in order.
+
+    Each client counts a message whose number is lower than the one it
+    expects as a duplicate (that includes reordering) and the numbers it
+    skipped as lost.
+    """
     for result in results:
         assert result["failures"] == 0, result
         assert result["duplicates"] == 0, result
         assert result["lost"] == 0, result
         assert result["min_seq"] == result["max_seq"] == last_seq, result
-        # Every message once: as many as the publisher numbered.
         assert result["received"] == last_seq * result["clients"], result
 
 
-@pytest.mark.timeout(DELIVERY_TIMEOUT * 2)
+def close_codes(results: List[Dict[str, Any]]) -> Dict[str, int]:
+    codes: Dict[str, int] = {}
+    for result in results:
+        for code, count in result["closes"].items():
+            codes[code] = codes.get(code, 0) + count
+    return codes
+
+
+def rolling_restart_while_publishing(
+    running: Any, swarms: List[Any], start_seq: int
+) -> Dict[str, Any]:
+    """Restart every worker while publishing; check exactly-once delivery."""
+    start = time.monotonic()
+    publisher = cluster.publish(
+        running.redis_url, "--start-seq", str(start_seq), "--rate", str(RESTART_RATE)
+    )
+    publisher.wait_for_line("PUBLISHING")
+    durations = running.rolling_restart()
+    # Let every client catch up with what was published meanwhile, then stop.
+    now = max(result["max_seq"] for result in cluster.swarm_stats(swarms))
+    cluster.wait_delivered(swarms, now, DELIVERY_TIMEOUT)
+    publisher.stop()
+    last_seq, _ = cluster.published(publisher)
+    results = cluster.wait_delivered(swarms, last_seq, DELIVERY_TIMEOUT)
+    check_exactly_once(results, last_seq)
+    assert last_seq >= start_seq
+    for process in running.workers + running.retired:
+        assert "Traceback" not in process.output, process.output
+        assert "skipped broadcast" not in process.output, process.output
+    return {
+        "results": results,
+        "durations": durations,
+        "elapsed": time.monotonic() - start,
+        "messages": last_seq - start_seq + 1,
+        "last_seq": last_seq,
+    }
+
+
+@pytest.mark.timeout(DELIVERY_TIMEOUT * 3)
 def test_nginx_four_workers_thousand_clients_rolling_restart() -> None:
     with cluster.Cluster(workers=WORKERS, max_connections=2 * CLIENTS) as running:
         start = time.monotonic()
-        swarms = start_swarms(running.uri, CLIENTS, SWARMS)
+        swarms = cluster.start_swarms(running.uri, CLIENTS, SWARMS)
         try:
             connected = time.monotonic() - start
-            stats = swarm_command(swarms, "stats", "STATS")
-            spread = per_worker(stats)
+            spread = cluster.per_worker(cluster.swarm_stats(swarms))
             assert sorted(spread) == [f"w{n + 1}" for n in range(WORKERS)]
             # least_conn spreads them evenly.
             assert min(spread.values()) >= CLIENTS // WORKERS // 2, spread
 
             # 10,000 messages, as fast as Redis takes them.
-            before = cpu_snapshot(running, swarms)
+            before = cluster.cpu_snapshot(running, swarms)
             start = time.monotonic()
-            publisher = publish(running, "--count", str(MESSAGES))
-            last_seq, _ = published(publisher)
-            results = wait_delivered(swarms, last_seq)
-            elapsed = time.monotonic() - start
-            after = cpu_snapshot(running, swarms)
+            publisher = cluster.publish(running.redis_url, "--count", str(MESSAGES))
+            last_seq, _ = cluster.published(publisher)
             assert last_seq == MESSAGES
+            results = cluster.wait_delivered(swarms, MESSAGES, DELIVERY_TIMEOUT)
+            elapsed = time.monotonic() - start
+            after = cluster.cpu_snapshot(running, swarms)
             check_exactly_once(results, MESSAGES)
             delivered = total(results, "received")
             assert delivered == CLIENTS * MESSAGES
 
             cpu = {key: after[key] - before[key] for key in after}
             report(
-                f"nginx + {WORKERS} workers + redis, {CLIENTS} clients in "
+                f"nginx + {WORKERS} workers + redis-server, {CLIENTS} clients in "
                 f"{SWARMS} processes, {os.cpu_count()} cores: connected in "
-                f"{connected:.1f} s, spread {spread}"
+                f"{connected:.1f} s, clients per worker {spread}"
             )
             report(
-                f"{MESSAGES} messages -> {delivered} deliveries in "
+                f"{MESSAGES} messages -> {delivered:,} deliveries in "
                 f"{elapsed:.1f} s: {delivered / elapsed:,.0f} deliveries/s; CPU "
                 "per delivery: "
                 + ", ".join(
                     f"{key} {value / delivered * 1e6:.2f} us"
                     for key, value in cpu.items()
                 )
+                + f", total {sum(cpu.values()) / delivered * 1e6:.2f} us"
             )
             report("lost 0, duplicated 0, out of order 0")
 
-            # Rolling restart while publishing goes on.
-            start = time.monotonic()
-            publisher = publish(
-                running,
-                "--start-seq",
-                str(MESSAGES + 1),
-                "--rate",
-                str(RESTART_RATE),
-            )
-            publisher.wait_for_line("PUBLISHING")
-            durations = running.rolling_restart()
-            # Some more messages after the last restart, then stop.
-            mid = swarm_command(swarms, "stats", "STATS")
-            seq_after_restart = max(result["max_seq"] for result in mid)
-            wait_delivered(swarms, seq_after_restart)
-            publisher.stop()
-            last_seq, _ = published(publisher)
-            results = wait_delivered(swarms, last_seq)
-            elapsed = time.monotonic() - start
-            check_exactly_once(results, last_seq)
+            restart = rolling_restart_while_publishing(running, swarms, MESSAGES + 1)
+            results = restart["results"]
             reconnects = total(results, "reconnects")
-            closes: Dict[str, int] = {}
-            for result in results:
-                for code, count in result["closes"].items():
-                    closes[code] = closes.get(code, 0) + count
+            closes = close_codes(results)
             # Every client was on a restarted worker at least once, and
             # every connection a worker closed was closed with 1012.
             assert reconnects >= CLIENTS
             assert set(closes) == {"1012"}, closes
             report(
                 f"rolling restart of {WORKERS} workers while publishing "
-                f"{RESTART_RATE} messages/s: {last_seq - MESSAGES} messages in "
-                f"{elapsed:.1f} s; restarts took "
-                + ", ".join(f"{duration:.1f}" for duration in durations)
-                + f" s; {reconnects} reconnections (closes {closes}); "
-                f"clients per worker after: {per_worker(results)}"
+                f"{RESTART_RATE} messages/s: {restart['messages']} messages in "
+                f"{restart['elapsed']:.1f} s; each restart took "
+                + ", ".join(f"{duration:.1f}" for duration in restart["durations"])
+                + f" s; {reconnects} reconnections (close codes {closes}); "
+                f"clients per worker after: {cluster.per_worker(results)}"
             )
             report(
-                f"rolling restart: {total(results, 'received')} deliveries, "
-                f"lost {total(results, 'lost')}, duplicated "
+                f"rolling restart: {total(results, 'received'):,} deliveries in "
+                f"all, lost {total(results, 'lost')}, duplicated "
                 f"{total(results, 'duplicates')}, out of order 0"
+            )
+        finally:
+            for swarm in swarms:
+                swarm.stop()
+
+
+@pytest.mark.timeout(DELIVERY_TIMEOUT * 2)
+def test_reuse_port_two_workers_rolling_restart() -> None:
+    # The other topology: workers share a port, the kernel spreads
+    # connections (SO_REUSEPORT), no load balancer.
+    clients, messages = 200, 1000
+    with cluster.Cluster(workers=2, reuse_port=True) as running:
+        assert running.nginx is None
+        swarms = cluster.start_swarms(running.uri, clients, 1)
+        try:
+            spread = cluster.per_worker(cluster.swarm_stats(swarms))
+            assert sorted(spread) == ["w1", "w2"], spread
+            publisher = cluster.publish(running.redis_url, "--count", str(messages))
+            assert cluster.published(publisher)[0] == messages
+            results = cluster.wait_delivered(swarms, messages, DELIVERY_TIMEOUT)
+            check_exactly_once(results, messages)
+
+            restart = rolling_restart_while_publishing(running, swarms, messages + 1)
+            results = restart["results"]
+            assert total(results, "reconnects") >= clients
+            report(
+                f"reuse_port, 2 workers, {clients} clients: {messages} messages, "
+                f"then a rolling restart with {restart['messages']} more: lost "
+                f"{total(results, 'lost')}, duplicated "
+                f"{total(results, 'duplicates')}; clients per worker after: "
+                f"{cluster.per_worker(results)}"
             )
         finally:
             for swarm in swarms:
