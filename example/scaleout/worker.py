@@ -60,8 +60,6 @@ StreamID = Tuple[int, int]
 
 STREAM_ID = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
 
-# How long a client has to say where it resumes from, in seconds.
-HELLO_TIMEOUT = 10
 # Entries read from Redis at a time, live and during a catch-up.
 READ_COUNT = 500
 # How long XREAD blocks when the stream has nothing new, in milliseconds:
@@ -102,8 +100,11 @@ class Worker:
         name: str,
         redis_client: aioredis.Redis,
         stream: str,
+        hello_timeout: float = 10,
     ) -> None:
         self.name = name
+        # How long a client has to say where it resumes from, in seconds.
+        self.hello_timeout = hello_timeout
         self.redis = redis_client
         self.stream = stream
         # Connections that receive entries as the reader gets them, with the
@@ -223,6 +224,11 @@ class Worker:
         except ValueError as exc:
             await websocket.close(1008, str(exc)[:100])
             return
+        except asyncio.TimeoutError:
+            await websocket.close(1008, f"no hello within {self.hello_timeout} s")
+            return
+        except websockets.ConnectionClosed:
+            return
         closed = asyncio.ensure_future(websocket.wait_closed())
         try:
             while True:
@@ -247,7 +253,7 @@ class Worker:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         if "last_id" in query:
             return parse_id(query["last_id"][0])
-        message = await asyncio.wait_for(websocket.recv(), HELLO_TIMEOUT)
+        message = await asyncio.wait_for(websocket.recv(), self.hello_timeout)
         try:
             last_id = json.loads(message)["last_id"]
         except (TypeError, ValueError, KeyError):
@@ -280,7 +286,7 @@ async def run(args: argparse.Namespace) -> None:
         timeout=None,
     )
     redis_client = aioredis.Redis(connection_pool=pool)
-    worker = Worker(args.name, redis_client, args.stream)
+    worker = Worker(args.name, redis_client, args.stream, args.hello_timeout)
     await worker.start()
     reader = asyncio.ensure_future(worker.read_stream())
 
@@ -331,6 +337,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--stream", default="notifications")
     parser.add_argument("--redis-connections", type=int, default=8)
+    parser.add_argument("--hello-timeout", type=float, default=10)
     parser.add_argument("--name", default=f"worker-{os.getpid()}")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -102,6 +102,17 @@ async def test_invalid_hello(worker: Any, hello: str) -> None:
         assert raised.value.code == 1008
 
 
+async def test_no_hello() -> None:
+    with cluster.Cluster(
+        workers=1, nginx=False, worker_args=["--hello-timeout", "0.5"]
+    ) as running:
+        async with websockets.connect(running.uri) as websocket:
+            with pytest.raises(websockets.ConnectionClosed) as raised:
+                await asyncio.wait_for(websocket.recv(), TIMEOUT)
+    assert raised.value.code == 1008
+    assert "no hello" in raised.value.reason
+
+
 async def test_trimmed_messages_are_reported(worker: Any) -> None:
     # MAXLEN ~ 10 trims whole blocks of entries: most of the 1,000 go.
     await publish(worker, 1000, "--maxlen", "10")
@@ -121,11 +132,13 @@ async def test_trimmed_messages_are_reported(worker: Any) -> None:
         assert event["seq"] == 1001
 
 
+@pytest.mark.timeout(120)
 async def test_slow_client_catches_up_from_the_stream(worker: Any) -> None:
-    # A client that stops reading while 20 MB are published: its worker
-    # stops broadcasting to it (its buffers are full) and, once it reads
-    # again, replays what it missed from the stream. Nothing is lost.
-    count = 2000
+    # A client that doesn't read while 30 MB are published, more than the
+    # kernel's socket buffers hold: its worker stops broadcasting to it and,
+    # once it reads again, replays what it missed from the stream. Nothing
+    # is lost.
+    count = 3000
     async with websockets.connect(worker.uri, max_queue=1) as websocket:
         await websocket.send(json.dumps({"last_id": None}))
         await receive(websocket, 1)  # {"last_id": ...}
