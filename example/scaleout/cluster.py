@@ -64,6 +64,10 @@ def raise_nofile_limit(wanted: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def nofile_hard_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a running process, from /proc (Linux)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -265,9 +269,9 @@ class Cluster:
         self.stop()
 
     def start(self) -> None:
-        # Each proxied connection uses two descriptors in nginx, and clients
-        # that reconnect overlap with those that are closing.
-        raise_nofile_limit(2 * self.max_connections + 1024)
+        # Each connection uses a descriptor in its worker, and clients that
+        # reconnect overlap with those that are closing.
+        raise_nofile_limit(self.max_connections + 1024)
         self.start_redis()
         if self.reuse_port:
             self.worker_ports = [free_port()] * self.n_workers
@@ -344,8 +348,12 @@ class Cluster:
             "@RUN_DIR@": str(self.run_dir),
             "@LISTEN@": f"127.0.0.1:{self.nginx_port}",
             "@UPSTREAM_SERVERS@": servers,
+            # Per nginx worker process: each proxied connection counts
+            # twice, and the kernel may not spread them evenly.
             "@WORKER_CONNECTIONS@": str(2 * self.max_connections + 64),
-            "@RLIMIT_NOFILE@": str(2 * self.max_connections + 1024),
+            "@RLIMIT_NOFILE@": str(
+                min(2 * self.max_connections + 1024, nofile_hard_limit())
+            ),
         }
         config = NGINX_TEMPLATE.read_text()
         for placeholder, value in replacements.items():
@@ -418,8 +426,13 @@ def start_swarms(uri: str, clients: int, processes: int, *args: str) -> List[Pro
         )
         for index in range(processes)
     ]
-    for swarm in swarms:
-        swarm.wait_for_line("CONNECTED", timeout=max(60, clients / 50))
+    try:
+        for swarm in swarms:
+            swarm.wait_for_line("CONNECTED", timeout=max(60, clients / 50))
+    except BaseException:
+        for swarm in swarms:
+            swarm.stop()
+        raise
     return swarms
 
 
