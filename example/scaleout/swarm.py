@@ -71,14 +71,26 @@ class Swarm:
         self.target_reached = asyncio.Event()
         self.stopping = False
         self.failures = 0  # clients that stopped on an exception
+        # Clients don't all arrive in the same millisecond: at most this many
+        # opening handshakes at a time until every client connected once.
+        self.opening = asyncio.Semaphore(100)
 
     async def run_client(self, client: Client) -> None:
+        await self.opening.acquire()
+        try:
+            await self.connect_and_receive(client)
+        finally:
+            if client.reconnects < 0:
+                self.opening.release()
+
+    async def connect_and_receive(self, client: Client) -> None:
         async for websocket in websockets.connect(
             self.uri, compression=None, open_timeout=30
         ):
             client.reconnects += 1
             client.worker = websocket.response_headers.get("X-Worker")
             if client.reconnects == 0:
+                self.opening.release()
                 self.connected += 1
                 if self.connected == len(self.clients):
                     self.all_connected.set()

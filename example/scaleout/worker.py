@@ -295,6 +295,10 @@ async def run(args: argparse.Namespace) -> None:
         args.host,
         args.port,
         reuse_port=args.reuse_port,
+        # After a restart, hundreds of clients reconnect at once: asyncio's
+        # default of 100 would drop connection attempts (net.core.somaxconn
+        # caps it).
+        backlog=args.backlog,
         process_request=worker.process_request,
         # The name of the worker in the handshake response, for clients
         # that want to know where the load balancer sent them.
@@ -334,6 +338,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument("--backlog", type=int, default=1024)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--stream", default="notifications")
     parser.add_argument("--redis-connections", type=int, default=8)
