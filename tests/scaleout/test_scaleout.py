@@ -91,6 +91,8 @@ def rolling_restart_while_publishing(
 @pytest.mark.timeout(DELIVERY_TIMEOUT * 3)
 def test_nginx_four_workers_thousand_clients_rolling_restart() -> None:
     with cluster.Cluster(workers=WORKERS, max_connections=2 * CLIENTS) as running:
+        # Plain HTTP goes through nginx too: /healthz is answered by a worker.
+        assert cluster.healthz(running.port) == 200
         start = time.monotonic()
         swarms = cluster.start_swarms(running.uri, CLIENTS, SWARMS)
         try:
