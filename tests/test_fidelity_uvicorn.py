@@ -270,13 +270,12 @@ async def test_echo_with_subprotocol() -> None:
 
 @pytest.mark.parametrize("code", [1001, 4000])
 async def test_application_closes(code: int) -> None:
-    async with Running(echo_app) as uri:
-        async with connect(uri) as ws:
-            await ws.send(f"close {code}")
-            exc_type = ConnectionClosedOK if code == 1001 else ConnectionClosedError
-            with pytest.raises(exc_type) as raised:
-                await asyncio.wait_for(ws.recv(), TIMEOUT)
-            assert raised.value.code == code
+    async with Running(echo_app) as uri, connect(uri) as ws:
+        await ws.send(f"close {code}")
+        exc_type = ConnectionClosedOK if code == 1001 else ConnectionClosedError
+        with pytest.raises(exc_type) as raised:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        assert raised.value.code == code
 
 
 async def test_client_close_code_reaches_application() -> None:
