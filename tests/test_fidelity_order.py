@@ -143,9 +143,7 @@ async def test_handler_starts_with_open_connection(
         except ConnectionClosedOK as exc:
             seen.append((exc.code, exc.reason, ws.closed))
 
-    async with serving(
-        handler, open_timeout=open_timeout, compression=None
-    ) as server:
+    async with serving(handler, open_timeout=open_timeout, compression=None) as server:
         reader, writer = await asyncio.open_connection("127.0.0.1", port_of(server))
         writer.write(client_request_with_frames())
         await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)

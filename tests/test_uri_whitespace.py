@@ -83,10 +83,12 @@ def test_whitespace_property(
 async def test_connect_with_trailing_newline() -> None:
     # A DevTools endpoint read from a browser's stdout, passed as it is.
     async with serving() as server:
-        async with connect(uri_of(server, "/devtools/browser/abc") + "\n") as ws:
-            assert ws.path == "/devtools/browser/abc"
-            await ws.send("hello")
-            assert await ws.recv() == "hello"
+        endpoint = uri_of(server, "/devtools/browser/abc") + "\n"
+        ws = await connect(endpoint)
+        assert ws.path == "/devtools/browser/abc"
+        await ws.send("hello")
+        assert await ws.recv() == "hello"
+        await ws.close()
 
 
 async def test_connect_with_invalid_uri() -> None:
