@@ -1829,7 +1829,10 @@ async def test_recv_resumes_reading_before_close_does() -> None:
         b"".join(peer_frame(protocol, OP_TEXT, str(i).encode()) for i in range(3))
     )
     task = asyncio.create_task(protocol.close())
+    # close() writes its close frame on its second step, like 8.1.
     await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert protocol.state is State.CLOSING
     # close() scheduled reading to resume; recv() gets there first.
     assert await protocol.recv() == "0"
     assert await protocol.recv() == "1"
