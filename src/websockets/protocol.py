@@ -505,11 +505,16 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             extensions=self.extensions,
         )
         self._schedule_keepalive()
+        # The handshake doesn't wait for bytes anymore.
+        self.reader.on_wait = None
         data = self.reader.take()
         if data:
             self._parser.feed(data)
         if data or self.reader.at_eof():
             self._handover_handle = self.loop.call_soon(self._handover)
+        elif self._paused_reading & _PAUSE_HANDSHAKE:
+            # Nothing was read ahead of the handshake: read again.
+            self._resume_reading(_PAUSE_HANDSHAKE)
 
     def _handover(self) -> None:
         # Process what arrived with the opening handshake. Bytes received
@@ -520,7 +525,6 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self._eof()
         if self._paused_reading & _PAUSE_HANDSHAKE:
             # Bytes read ahead of the handshake went to the parser first.
-            self.reader.on_wait = None
             self._resume_reading(_PAUSE_HANDSHAKE)
 
     def _flush_handover(self) -> None:
