@@ -175,6 +175,18 @@ async def test_connection_open_resumes_reading() -> None:
     protocol.connection_lost(None)
 
 
+async def test_connection_open_resumes_reading_without_bytes_ahead() -> None:
+    # Reading paused during the handshake, which then consumed every byte:
+    # nothing to hand over, reading resumes at once.
+    protocol, transport = make_protocol(read_limit=10)
+    protocol.data_received(b"x" * 20)
+    assert not transport.reading
+    assert await protocol.reader.readexactly(20) == b"x" * 20
+    protocol.connection_open()
+    assert transport.reading
+    protocol.connection_lost(None)
+
+
 async def test_stream_buffer_on_wait() -> None:
     buffer = StreamBuffer(limit=100)
     calls = []
