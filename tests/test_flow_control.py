@@ -166,8 +166,24 @@ async def test_connection_open_resumes_reading() -> None:
     protocol.data_received(peer_frame(protocol, OP_BINARY, b"x" * 20))
     assert not transport.reading
     protocol.connection_open()
+    # Like 8.1, bytes read ahead are processed on the next loop turn, then
+    # reading resumes.
+    assert not transport.reading
+    await run_pending()
     assert transport.reading
     assert await protocol.recv() == b"x" * 20
+    protocol.connection_lost(None)
+
+
+async def test_connection_open_resumes_reading_without_bytes_ahead() -> None:
+    # Reading paused during the handshake, which then consumed every byte:
+    # nothing to hand over, reading resumes at once.
+    protocol, transport = make_protocol(read_limit=10)
+    protocol.data_received(b"x" * 20)
+    assert not transport.reading
+    assert await protocol.reader.readexactly(20) == b"x" * 20
+    protocol.connection_open()
+    assert transport.reading
     protocol.connection_lost(None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import warnings
 from typing import Any, AsyncIterator, List
 
 import pytest
@@ -132,14 +133,22 @@ async def test_close_timeout_wins_over_timeout() -> None:
     assert protocol.close_timeout == 3
 
 
-async def test_loop_is_deprecated_and_ignored() -> None:
+async def test_loop_is_accepted_silently_and_used() -> None:
+    # Like websockets 8.1: no warning, and an explicit loop is the one used.
     other_loop = asyncio.new_event_loop()
     try:
-        with pytest.warns(DeprecationWarning, match="loop"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
             protocol = WebSocketCommonProtocol(loop=other_loop)
-        assert protocol.loop is asyncio.get_running_loop()
+        assert protocol.loop is other_loop
+        assert protocol.connection_lost_waiter.get_loop() is other_loop
     finally:
         other_loop.close()
+
+
+async def test_loop_defaults_to_running_loop() -> None:
+    protocol = WebSocketCommonProtocol()
+    assert protocol.loop is asyncio.get_running_loop()
 
 
 async def test_legacy_recv_is_deprecated() -> None:
@@ -151,7 +160,8 @@ async def test_legacy_recv_is_deprecated() -> None:
 def test_constructor_outside_event_loop() -> None:
     loop = asyncio.new_event_loop()
     try:
-        with pytest.warns(DeprecationWarning):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
             protocol = WebSocketCommonProtocol(loop=loop)
         assert protocol.loop is loop
     finally:
@@ -775,17 +785,21 @@ async def test_close_frame_from_peer_during_fragmented_send() -> None:
     await run_pending()
     protocol.data_received(peer_frame(protocol, OP_CLOSE, close_payload(1000)))
     event.set()
-    with pytest.raises(ConnectionClosedOK):
-        await task
+    await run_pending()
     # The close frame was echoed; nothing else was sent.
     assert written(protocol, transport) == [
         Frame(False, OP_TEXT, b"a"),
         Frame(True, OP_CLOSE, close_payload(1000)),
     ]
     # The closing handshake goes on normally: the client waits for the
-    # server to close the TCP connection.
+    # server to close the TCP connection. Like in websockets 8.1, send()
+    # raises once it's closed.
     assert transport.close_called == transport.abort_called == 0
     assert protocol.state is State.CLOSING
+    assert not task.done()
+    protocol.connection_lost(None)
+    with pytest.raises(ConnectionClosedOK):
+        await task
 
 
 async def test_connection_lost_during_fragmented_send() -> None:
@@ -1815,7 +1829,10 @@ async def test_recv_resumes_reading_before_close_does() -> None:
         b"".join(peer_frame(protocol, OP_TEXT, str(i).encode()) for i in range(3))
     )
     task = asyncio.create_task(protocol.close())
+    # close() writes its close frame on its second step, like 8.1.
     await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert protocol.state is State.CLOSING
     # close() scheduled reading to resume; recv() gets there first.
     assert await protocol.recv() == "0"
     assert await protocol.recv() == "1"

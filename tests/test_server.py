@@ -8,6 +8,7 @@ import asyncio
 import http
 import logging
 import socket
+import warnings
 from typing import Any, List, Optional, Sequence, Tuple
 
 import pytest
@@ -324,8 +325,10 @@ async def test_timeout_is_a_deprecated_alias_of_close_timeout() -> None:
     assert seen == [3]
 
 
-async def test_loop_is_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="remove loop argument"):
+async def test_loop_is_accepted_silently() -> None:
+    # Like websockets 8.1.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         server = serve(echo, "127.0.0.1", 0, loop=asyncio.get_running_loop())
     async with server as ws_server:
         await check_echo(uri_of(ws_server))

@@ -73,6 +73,10 @@ async def test_connections_is_the_set_of_open_connections() -> None:
 async def test_serve_forever_returns_once_closed() -> None:
     async with serving() as server:
         task = asyncio.ensure_future(server.serve_forever())
+        # connect() runs in this task (as in 8.1): let serve_forever() start
+        # serving before it connects.
+        while not server.is_serving():
+            await asyncio.sleep(0)
         async with connect(uri_of(server)) as ws:
             await ws.send("hello")
             assert await within(ws.recv()) == "hello"
@@ -150,6 +154,10 @@ async def test_start_serving_without_server() -> None:
 async def test_serve_forever_starts_serving() -> None:
     async with serving(start_serving=False) as server:
         task = asyncio.ensure_future(server.serve_forever())
+        # connect() runs in this task (as in 8.1): let serve_forever() start
+        # serving before it connects.
+        while not server.is_serving():
+            await asyncio.sleep(0)
         async with connect(uri_of(server)) as ws:
             await ws.send("hello")
             assert await within(ws.recv()) == "hello"

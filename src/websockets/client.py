@@ -21,6 +21,7 @@ from typing import (
 from .arguments import check_arguments, check_logger
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike
+from .eventloop import get_loop, wait_with_timeout
 from .exceptions import (
     InvalidHandshake,
     InvalidHeader,
@@ -417,10 +418,7 @@ class Connect:
         **kwds: Any,
     ) -> None:
         close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
-            kwds,
-            close_timeout=close_timeout,
-            create_protocol=create_protocol,
-            loop=loop,
+            kwds, close_timeout=close_timeout, create_protocol=create_protocol
         )
         if create_protocol is None:
             create_protocol = WebSocketClientProtocol
@@ -475,6 +473,10 @@ class Connect:
         logger = check_logger(kwds.pop("logger", None))
         if logger is not None:
             protocol_kwargs["logger"] = logger
+        # Like websockets 8.1: an explicit loop is the one used.
+        self._loop = loop
+        if loop is not None:
+            protocol_kwargs["loop"] = loop
         self._create_protocol = create_protocol
         self._protocol_kwargs = protocol_kwargs
 
@@ -509,7 +511,7 @@ class Connect:
         )
 
     async def _create_connection(self) -> WebSocketClientProtocol:
-        loop = asyncio.get_running_loop()
+        loop = get_loop(self._loop)
         kwds = dict(self._kwds)
         if kwds.get("ssl"):
             # The TLS server name comes from the URI, even when host/port
@@ -590,10 +592,10 @@ class Connect:
         raise InvalidHandshake("maximum redirects exceeded")
 
     async def _connect_with_timeout(self) -> WebSocketClientProtocol:
-        if self.open_timeout is None:
-            return await self._connect()
         try:
-            return await asyncio.wait_for(self._connect(), self.open_timeout)
+            # In the caller's task: it must get the connection before the
+            # frames that arrived with the handshake are processed.
+            return await wait_with_timeout(self._connect(), self.open_timeout)
         except asyncio.TimeoutError:
             raise InvalidMessage("timed out during the opening handshake") from None
 

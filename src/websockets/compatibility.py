@@ -15,16 +15,16 @@ def pop_deprecated_arguments(
     *,
     close_timeout: Optional[float],
     create_protocol: Optional[T],
-    loop: Any,
 ) -> Tuple[Optional[float], Optional[T], bool]:
-    """Handle ``timeout``, ``klass``, ``loop`` and ``legacy_recv``.
+    """Handle ``timeout``, ``klass`` and ``legacy_recv``.
 
     Used by :func:`~websockets.server.serve` and
     :func:`~websockets.client.connect`. ``timeout`` and ``klass`` are popped
     from ``kwds``: they're aliases of ``close_timeout`` and
-    ``create_protocol``. ``loop`` is ignored. Each one is accepted with a
-    :exc:`DeprecationWarning`, like in websockets 8.1. ``legacy_recv`` is
-    popped too; the protocol warns about it.
+    ``create_protocol``; they're accepted with a :exc:`DeprecationWarning`,
+    like in websockets 8.1. (``loop`` is accepted silently, as 8.1 did: the
+    caller uses it.) ``legacy_recv`` is popped too; the protocol warns about
+    it.
 
     :return: ``(close_timeout, create_protocol, legacy_recv)``
     """
@@ -42,7 +42,5 @@ def pop_deprecated_arguments(
         )
         if create_protocol is None:
             create_protocol = klass
-    if loop is not None:
-        warnings.warn("remove loop argument", DeprecationWarning, stacklevel=3)
     legacy_recv: bool = kwds.pop("legacy_recv", False)
     return close_timeout, create_protocol, legacy_recv

@@ -41,6 +41,7 @@ from typing import (
 from .assembly import AssemblyError, MessageAssembler, MessageStream
 from .close_frame import Close
 from .datastructures import Headers
+from .eventloop import get_loop
 from .exceptions import (
     ConnectionClosed,
     ConnectionClosedError,
@@ -185,8 +186,10 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
     protocol stops reading when a pong or a close frame that it sends in
     reply goes above it.
 
-    ``loop`` is accepted for backwards compatibility and ignored, with a
-    :exc:`DeprecationWarning`. ``timeout`` is a deprecated alias of
+    ``loop`` is the event loop the connection belongs to: by default, the
+    running loop or, when none is running, the current event loop. Like in
+    websockets 8.1, it's accepted without a warning. ``timeout`` is a
+    deprecated alias of
     ``close_timeout``. ``legacy_recv=True`` makes :meth:`recv` return
     ``None`` at the end of the message stream instead of raising
     :exc:`~websockets.exceptions.ConnectionClosed`, like websockets 2.x.
@@ -219,6 +222,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         "_drain_waiters",
         "_end_of_stream",
         "_fragmented_message_waiter",
+        "_handover_handle",
         "_id",
         "_logger",
         "_max_fragment",
@@ -283,8 +287,6 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
                 close_timeout = timeout
         if close_timeout is None:
             close_timeout = 10
-        if loop is not None:
-            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
         if legacy_recv:
             warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=2)
 
@@ -307,10 +309,8 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         self.secure = secure
         self.legacy_recv = legacy_recv
 
-        try:
-            self.loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.loop = loop if loop is not None else asyncio.get_event_loop()
+        # Like websockets 8.1: an explicit loop, else the current one.
+        self.loop = get_loop(loop)
 
         self.state = State.CONNECTING
         # Where the connection logs; see the logger property.
@@ -341,6 +341,9 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         self.reader = StreamBuffer(limit=max(read_limit, MAX_LINE + 1))
         # Frames of the data transfer phase; created by connection_open().
         self._parser: Optional[FrameParser] = None
+        # Processing of the bytes that arrived with the opening handshake,
+        # scheduled by connection_open().
+        self._handover_handle: Optional[asyncio.Handle] = None
 
         # Incoming messages waiting for recv().
         # A short list is smaller than a deque (56 bytes instead of 760 on an
@@ -484,7 +487,14 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         """Enter the OPEN state once the opening handshake is complete.
 
         Bytes received after the handshake are handed over to the frame
-        parser; the keepalive starts.
+        parser and processed on the next iteration of the event loop; the
+        keepalive starts.
+
+        Like in websockets 8.1, whose frames were read by a task started
+        here, the code that performed the handshake (the caller of
+        :func:`~websockets.client.connect`, the handler of a server) sees an
+        open connection until it yields to the event loop, even if messages
+        and a close frame arrived right behind the handshake.
         """
         if self.state is not State.CONNECTING:
             raise InvalidState(f"cannot open a connection in state {self.state.name}")
@@ -495,16 +505,36 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             extensions=self.extensions,
         )
         self._schedule_keepalive()
+        # The handshake doesn't wait for bytes anymore.
+        self.reader.on_wait = None
         data = self.reader.take()
         if data:
             self._parser.feed(data)
-            self._process_frames()
+        if data or self.reader.at_eof():
+            self._handover_handle = self.loop.call_soon(self._handover)
+        elif self._paused_reading & _PAUSE_HANDSHAKE:
+            # Nothing was read ahead of the handshake: read again.
+            self._resume_reading(_PAUSE_HANDSHAKE)
+
+    def _handover(self) -> None:
+        # Process what arrived with the opening handshake. Bytes received
+        # since then follow in the parser's buffer: the order is kept.
+        self._handover_handle = None
+        self._process_frames()
         if self.reader.at_eof():
             self._eof()
         if self._paused_reading & _PAUSE_HANDSHAKE:
             # Bytes read ahead of the handshake went to the parser first.
-            self.reader.on_wait = None
             self._resume_reading(_PAUSE_HANDSHAKE)
+
+    def _flush_handover(self) -> None:
+        # The end of the stream is near: process what arrived with the
+        # handshake first, like websockets 8.1 read frames that were buffered
+        # before the connection was lost.
+        handle = self._handover_handle
+        if handle is not None:
+            handle.cancel()
+            self._handover()
 
     # asyncio.Protocol callbacks
 
@@ -554,6 +584,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         if self.state is State.CONNECTING:
             self.reader.feed_eof()
         else:
+            self._flush_handover()
             self._eof()
 
     def _eof(self) -> None:
@@ -586,6 +617,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         """Enter the CLOSED state and wake up every waiting coroutine."""
         if self._debug:
             self._log(_logger).debug("%s - event = connection_lost(%s)", self.side, exc)
+        self._flush_handover()
         self._set_state(State.CLOSED)
         # RFC 6455 7.1.5: if no close frame was received, the close code is
         # 1006; 7.1.6: the reason is empty.
@@ -977,12 +1009,37 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             # Validate before changing any state: ProtocolError for a code
             # that can't be sent on the wire.
             payload = serialize_close(code, reason)
-            self._write_frame(True, OP_CLOSE, payload)
-            self._close_frame_sent(code, reason)
-            self._set_state(State.CLOSING)
-            self._start_close_deadline()
-            self._read_until_close_frame()
+            # Like websockets 8.1, write the close frame on the next
+            # iteration of the event loop. What was scheduled before comes
+            # first: when a framework closes the transport because its
+            # application crashed (uvicorn does), the peer must see an
+            # abnormal closure (1006), not a clean close frame.
+            await asyncio.sleep(0)
+            if self.state is State.OPEN:
+                if self.transport.is_closing():
+                    # No close frame can go out: the closing handshake
+                    # can't happen. Wait for connection_lost().
+                    self._start_close_deadline()
+                else:
+                    self._write_frame(True, OP_CLOSE, payload)
+                    self._close_frame_sent(code, reason)
+                    self._set_state(State.CLOSING)
+                    self._start_close_deadline()
+                    self._read_until_close_frame()
         elif self.state is State.CONNECTING:
+            self._start_close_deadline()
+            self._close_transport(abort=False)
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def close_connection(self) -> None:
+        """Close the TCP connection and wait until it's closed.
+
+        Unlike :meth:`close`, this doesn't perform the closing handshake.
+        It's kept because frameworks of the websockets 8.1 era call it (Sanic
+        does when it shuts down). The transport is aborted if it isn't closed
+        within ``close_timeout``.
+        """
+        if self.state is not State.CLOSED:
             self._start_close_deadline()
             self._close_transport(abort=False)
         await asyncio.shield(self.connection_lost_waiter)
@@ -998,8 +1055,9 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         """Check that the connection is usable.
 
         :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closing or closed; during the closing handshake, wait until
-            the close code is known
+            is closing or closed; during the closing handshake, once it's
+            complete and the TCP connection is closed, within
+            ``close_timeout``, like in websockets 8.1
         :raises ~websockets.exceptions.InvalidState: during the opening
             handshake
         """
@@ -1008,9 +1066,8 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             return
         if state is State.CONNECTING:
             raise InvalidState("WebSocket connection isn't established yet")
-        if self.close_code is None:
-            # Closing handshake in progress: the close code is known when the
-            # close frame arrives or when the connection is lost.
+        if state is State.CLOSING:
+            # The close deadline bounds this wait.
             await asyncio.shield(self.connection_lost_waiter)
         raise self.connection_closed_exc()
 
@@ -1060,9 +1117,12 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             if self._end_of_stream:
                 if self.legacy_recv:
                     return None  # type: ignore[return-value]
-                # The state may still be OPEN, e.g. after eof_received() or
-                # fail_connection(1006), until connection_lost() runs.
-                if self.close_code is None:
+                # Like websockets 8.1: raise once the TCP connection is
+                # closed, so that the exception carries the final close code
+                # and the transport is gone. The closing handshake started a
+                # deadline that bounds this wait, or the transport is closing
+                # already (after eof_received(), fail_connection(1006)).
+                if self.state is not State.CLOSED:
                     await asyncio.shield(self.connection_lost_waiter)
                 raise self.connection_closed_exc()
             self._recv_waiter = self.loop.create_future()

@@ -28,6 +28,7 @@ from typing import (
 from .arguments import check_arguments, check_logger
 from .compatibility import pop_deprecated_arguments
 from .datastructures import Headers, HeadersLike, MultipleValuesError
+from .eventloop import get_loop, wait_with_timeout
 from .exceptions import (
     AbortHandshake,
     ConnectionClosed,
@@ -253,10 +254,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             available_subprotocols=self.available_subprotocols,
             extra_headers=self.extra_headers,
         )
-        if self.open_timeout is None:
-            return await coro
         try:
-            return await asyncio.wait_for(coro, self.open_timeout)
+            # In this task: the handler must start before the frames that
+            # arrived with the handshake are processed.
+            return await wait_with_timeout(coro, self.open_timeout)
         except asyncio.TimeoutError:
             raise OpenTimeout("timed out during the opening handshake") from None
 
@@ -625,13 +626,15 @@ def _enable_permessage_deflate(
     # zlib's 32 KiB and 8) unless the caller configured it already.
     extensions = list(extensions or [])
     if not any(factory.name == "permessage-deflate" for factory in extensions):
-        extensions.append(
-            ServerPerMessageDeflateFactory(
-                server_max_window_bits=12,
-                client_max_window_bits=12,
-                compress_settings={"memLevel": 5, "level": 1},
-            )
+        factory = ServerPerMessageDeflateFactory(
+            server_max_window_bits=12,
+            client_max_window_bits=12,
+            compress_settings={"memLevel": 5, "level": 1},
         )
+        # Like websockets 8.1's default, accept offers that don't let the
+        # server limit the client's window: they get 15 bits.
+        factory._lenient = True
+        extensions.append(factory)
     return extensions
 
 
@@ -739,10 +742,7 @@ class Serve:
         **kwds: Any,
     ) -> None:
         close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
-            kwds,
-            close_timeout=close_timeout,
-            create_protocol=create_protocol,
-            loop=loop,
+            kwds, close_timeout=close_timeout, create_protocol=create_protocol
         )
         if create_protocol is None:
             create_protocol = WebSocketServerProtocol
@@ -769,7 +769,10 @@ class Serve:
         if extra_headers is not None and not callable(extra_headers):
             extra_headers = Headers(extra_headers)
 
-        self.ws_server = WebSocketServer()
+        # Like websockets 8.1: an explicit loop is the one used; otherwise
+        # the loop running when the server is created.
+        self._loop = loop
+        self.ws_server = WebSocketServer(loop)
         secure = kwds.get("ssl") is not None
         factory_kwargs = dict(
             host=host if isinstance(host, str) else None,
@@ -799,6 +802,8 @@ class Serve:
         logger = check_logger(kwds.pop("logger", None))
         if logger is not None:
             factory_kwargs["logger"] = logger
+        if loop is not None:
+            factory_kwargs["loop"] = loop
         self._factory = functools.partial(
             create_protocol,
             adapt_handler(ws_handler),
@@ -812,7 +817,7 @@ class Serve:
         self._kwds = kwds
 
     async def _create_server(self) -> WebSocketServer:
-        loop = asyncio.get_running_loop()
+        loop = get_loop(self._loop)
         if self._unix:
             server = await loop.create_unix_server(
                 self._factory, self._unix_path, **self._kwds

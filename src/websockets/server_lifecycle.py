@@ -11,6 +11,7 @@ import asyncio
 import socket
 from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
+from .eventloop import get_loop
 from .framing import serialize_close
 from .protocol import State
 
@@ -34,10 +35,17 @@ class WebSocketServer:
     :func:`~websockets.broadcasting.broadcast` a message to every client; :meth:`close`
     accepts ``close_connections``, ``code`` and ``reason``.
 
-    :param loop: accepted for backwards compatibility and ignored
+    Like in websockets 8.1, the server belongs to an event loop, which
+    :meth:`close` uses: it may be called from synchronous code, outside of
+    any running loop, followed by
+    ``loop.run_until_complete(server.wait_closed())``.
+
+    :param loop: event loop of the server; by default, the loop of the
+        :class:`~asyncio.Server` passed to ``wrap()``
     """
 
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._loop = loop
         #: Open connections and connections in the opening handshake.
         self.websockets: Set[WebSocketServerProtocol] = set()
         #: ``True`` once :meth:`close` was called.
@@ -53,6 +61,7 @@ class WebSocketServer:
     def wrap(self, server: asyncio.base_events.Server) -> None:
         """Attach the :class:`~asyncio.Server` created by ``create_server()``."""
         self.server = server
+        self._loop = server.get_loop()
 
     def register(self, protocol: WebSocketServerProtocol) -> None:
         """Track a new connection."""
@@ -157,7 +166,8 @@ class WebSocketServer:
         if close_connections:
             # Validate before changing any state.
             serialize_close(code, reason)
-        loop = asyncio.get_running_loop()
+        # Like 8.1: the server's loop, even from synchronous code.
+        loop = get_loop(self._loop)
         if self._close_task is None:
             self.closing = True
             if close_connections:
@@ -205,7 +215,7 @@ class WebSocketServer:
 
     def _get_closed_waiter(self) -> asyncio.Future[None]:
         if self._closed_waiter is None:
-            self._closed_waiter = asyncio.get_running_loop().create_future()
+            self._closed_waiter = get_loop(self._loop).create_future()
         return self._closed_waiter
 
     async def wait_closed(self) -> None:

@@ -75,14 +75,33 @@ _PATH_SAFE = "-._~" + SUB_DELIMS + ":@/?%"
 # Whitespace and control characters are never allowed in a URI.
 _forbidden_re = re.compile("[\\x00-\\x20\\x7f]")
 
+# What urllib.parse.urlsplit() removes (WHATWG URL standard): C0 control
+# characters and space at both ends, tab, CR and LF anywhere.
+_STRIPPED = "".join(map(chr, range(0x21)))
+_UNSAFE_BYTES = str.maketrans("", "", "\t\r\n")
+
 
 def parse_uri(uri: str) -> WebSocketURI:
     """Parse and validate a WebSocket URI.
+
+    Like in websockets 8.1, which relied on :func:`urllib.parse.urlparse`,
+    leading and trailing whitespace and C0 control characters are removed,
+    and so are tabs, carriage returns and line feeds anywhere: a URI read
+    from a line of text, newline included, works. Any other whitespace or
+    control character makes the URI invalid.
 
     :param uri: WebSocket URI, e.g. ``ws://example.com/chat?room=1``
     :raises InvalidURI: if ``uri`` isn't a valid WebSocket URI; this is also
         a :exc:`ValueError`
     """
+    original = uri
+    uri = uri.strip(_STRIPPED).translate(_UNSAFE_BYTES)
+    if uri != original:
+        try:
+            return parse_uri(uri)
+        except InvalidURI as exc:
+            # Report the URI as the caller wrote it.
+            raise InvalidURI(original, exc.msg) from None
     if _forbidden_re.search(uri):
         raise InvalidURI(uri, "contains whitespace or control characters")
 

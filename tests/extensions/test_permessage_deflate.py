@@ -481,9 +481,8 @@ SERVER_CASES: List[
         (False, False, 15, 12),
     ),
     ({"server_max_window_bits": 8}, [], [smwb("8")], (False, False, 15, 8)),
-    # client_max_window_bits: only if offered (7.1.2.2); without it, the
-    # client may use 15 bits and the server accepts that.
-    ({"client_max_window_bits": 12}, [], [], (False, False, 15, 15)),
+    # client_max_window_bits: only if offered (7.1.2.2); an offer without it
+    # is declined (see test_server_requires_client_max_window_bits).
     (
         {"client_max_window_bits": 12},
         [cmwb(None)],
@@ -515,12 +514,6 @@ SERVER_CASES: List[
         [cmwb(None)],
         [smwb("12"), cmwb("12")],
         (False, False, 12, 12),
-    ),
-    (
-        {"server_max_window_bits": 12, "client_max_window_bits": 12},
-        [],
-        [smwb("12")],
-        (False, False, 15, 12),
     ),
     # Everything.
     (
@@ -650,6 +643,14 @@ def test_negotiation_matrix() -> None:
     for client_kwargs, server_kwargs in itertools.product(
         CLIENT_CONFIGS, SERVER_CONFIGS
     ):
+        if (
+            server_kwargs["client_max_window_bits"] is not None
+            and client_kwargs["client_max_window_bits"] is None
+        ):
+            # The server declines: its limit couldn't apply (7.1.2.2).
+            with pytest.raises(NegotiationError):
+                negotiate(client_kwargs, server_kwargs)
+            continue
         client_ext, server_ext = negotiate(client_kwargs, server_kwargs)
         check_agreement(client_kwargs, server_kwargs, client_ext, server_ext)
 
@@ -682,11 +683,9 @@ def test_default_compression_configuration() -> None:
     ],
 )
 def test_default_server_with_other_clients(offer: List[ExtensionParameter]) -> None:
-    server_factory = ServerPerMessageDeflateFactory(
-        server_max_window_bits=12,
-        client_max_window_bits=12,
-        compress_settings={"memLevel": 5},
-    )
+    from websockets.server import _enable_permessage_deflate
+
+    (server_factory,) = _enable_permessage_deflate(None)
     response, server_ext = server_factory.process_request_params(offer, [])
     if offer:
         assert response == [smwb("12"), cmwb("12")]
@@ -734,6 +733,14 @@ def exchange(client_ext: PerMessageDeflate, server_ext: PerMessageDeflate) -> No
 def test_negotiation_then_exchange(
     client_kwargs: Dict[str, Any], server_kwargs: Dict[str, Any]
 ) -> None:
+    if (
+        server_kwargs["client_max_window_bits"] is not None
+        and client_kwargs["client_max_window_bits"] is None
+    ):
+        # The server declines: its limit couldn't apply (7.1.2.2).
+        with pytest.raises(NegotiationError):
+            negotiate(client_kwargs, server_kwargs)
+        return
     client_ext, server_ext = negotiate(client_kwargs, server_kwargs)
     check_agreement(client_kwargs, server_kwargs, client_ext, server_ext)
     exchange(client_ext, server_ext)
@@ -951,11 +958,28 @@ def test_new_message_after_interrupted_message() -> None:
     assert receiver.decode(continuation) is continuation
 
 
-def test_rsv1_on_continuation_frame() -> None:
+def test_rsv1_on_continuation_frame_of_compressed_message() -> None:
+    # websockets 8.1 sets RSV1 on every frame of a compressed message: accept
+    # it on the continuation frames of a message that started compressed.
     sender, receiver = pair()
-    receiver.decode(sender.encode(Frame(False, OP_TEXT, b"abc")))
+    frames = [
+        sender.encode(Frame(False, OP_TEXT, b"abc")),
+        sender.encode(Frame(False, OP_CONT, b"def")),
+        sender.encode(Frame(True, OP_CONT, b"ghi")),
+    ]
+    assert [frame.rsv1 for frame in frames] == [True, False, False]
+    as_8_1 = [frame._replace(rsv1=True) for frame in frames]
+    decoded = [receiver.decode(frame) for frame in as_8_1]
+    assert b"".join(frame.data for frame in decoded) == b"abcdefghi"
+    assert not any(frame.rsv1 for frame in decoded)
+    # The next message is uncompressed: RSV1 on its continuation frame is
+    # still an error, and so is RSV1 on a continuation frame out of the blue.
+    assert receiver.decode(Frame(False, OP_TEXT, b"x")) == Frame(False, OP_TEXT, b"x")
     with pytest.raises(ProtocolError, match="continuation"):
         receiver.decode(Frame(True, OP_CONT, b"\x00", rsv1=True))
+
+
+def test_rsv1_on_continuation_frame_without_message() -> None:
     _, receiver = pair()
     with pytest.raises(ProtocolError, match="continuation"):
         receiver.decode(Frame(True, OP_CONT, b"\x00", rsv1=True))
@@ -1225,3 +1249,33 @@ def test_decode_does_not_mutate_bytearray_payload() -> None:
     frame = Frame(True, OP_TEXT, payload, rsv1=True)  # type: ignore[arg-type]
     assert receiver.decode(frame).data == b"Hello"
     assert payload == original
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [[], [SNCT], [smwb("10")], [CNCT, smwb("12")]],
+)
+def test_server_requires_client_max_window_bits(
+    offer: List[ExtensionParameter],
+) -> None:
+    # Like websockets 8.1: a server configured with client_max_window_bits
+    # declines an offer that doesn't include it, because RFC 7692, section
+    # 7.1.2.2 forbids answering with it and the limit couldn't apply.
+    factory = ServerPerMessageDeflateFactory(client_max_window_bits=12)
+    with pytest.raises(NegotiationError, match="required client_max_window_bits"):
+        factory.process_request_params(offer, [])
+
+
+def test_server_default_configuration_accepts_offer_without_cmwb() -> None:
+    # compression="deflate" limits the client's window when the offer allows
+    # it, and otherwise accepts the offer, like 8.1's default configuration.
+    from websockets.server import _enable_permessage_deflate
+
+    (factory,) = _enable_permessage_deflate(None)
+    assert isinstance(factory, ServerPerMessageDeflateFactory)
+    params, ext = factory.process_request_params([], [])
+    assert params == [smwb("12")]
+    assert (ext.remote_max_window_bits, ext.local_max_window_bits) == (15, 12)
+    params, ext = factory.process_request_params([cmwb(None)], [])
+    assert params == [smwb("12"), cmwb("12")]
+    assert (ext.remote_max_window_bits, ext.local_max_window_bits) == (12, 12)

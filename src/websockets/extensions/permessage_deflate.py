@@ -175,22 +175,27 @@ class PerMessageDeflate(Extension):
         :raises ~websockets.exceptions.PayloadTooBig: if the decompressed
             payload exceeds ``max_size``
         :raises ~websockets.exceptions.ProtocolError: if RSV1 is set on a
-            control frame or a continuation frame, or if the payload isn't
-            valid DEFLATE data
+            control frame or a continuation frame of an uncompressed message,
+            or if the payload isn't valid DEFLATE data
         """
         opcode = frame.opcode
         # RFC 7692, section 6: RSV1 ("Per-Message Compressed") is set only on
-        # the first frame of a message; receiving it on a control frame or a
-        # non-first fragment fails the connection.
+        # the first frame of a message; receiving it on a control frame
+        # fails the connection.
         if opcode >= OP_CLOSE:  # control frame: RFC 6455, section 5.5
             if frame.rsv1:
                 raise ProtocolError("RSV1 set on a control frame")
             return frame
         if opcode == OP_CONT:
-            if frame.rsv1:
-                raise ProtocolError("RSV1 set on a continuation frame")
             if not self._decoding:
+                # A continuation frame of an uncompressed message.
+                if frame.rsv1:
+                    raise ProtocolError("RSV1 set on a continuation frame")
                 return frame
+            # websockets 8.1 and earlier set RSV1 on every frame of a
+            # compressed message, not only on the first one: every peer of
+            # that era does it. The message is known to be compressed, so
+            # RSV1 on its continuation frames is accepted and ignored.
             if frame.fin:
                 self._decoding = False
         else:
@@ -561,16 +566,16 @@ class ServerPerMessageDeflateFactory(_FactoryParameters, ServerExtensionFactory)
         ``2 ** server_max_window_bits`` bytes, between 8 and 15, and tell the
         client (section 7.1.2.1)
     :param client_max_window_bits: limit the client's sliding window to
-        ``2 ** client_max_window_bits`` bytes, between 8 and 15, when the
-        client's offer allows it (section 7.1.2.2); when it doesn't, the
-        client may use up to 15 bits and the server accepts that
+        ``2 ** client_max_window_bits`` bytes, between 8 and 15 (section
+        7.1.2.2); an offer that doesn't include ``client_max_window_bits``
+        is declined, like in websockets 8.1
     :param compress_settings: keyword arguments for :func:`zlib.compressobj`,
         excluding ``wbits``
     :raises ValueError: if a window size is out of range or
         ``compress_settings`` contains ``wbits``
     """
 
-    __slots__ = ()
+    __slots__ = ("_lenient",)
 
     name = _NAME
 
@@ -590,6 +595,10 @@ class ServerPerMessageDeflateFactory(_FactoryParameters, ServerExtensionFactory)
             compress_settings,
             allow_true=False,
         )
+        # Set by serve() for its default configuration, which accepts every
+        # offer, like websockets 8.1's default: without
+        # client_max_window_bits in the offer, the client uses 15 bits.
+        self._lenient = False
 
     def process_request_params(
         self,
@@ -598,15 +607,20 @@ class ServerPerMessageDeflateFactory(_FactoryParameters, ServerExtensionFactory)
     ) -> Tuple[List[ExtensionParameter], PerMessageDeflate]:
         """Accept or decline an offer from the client.
 
-        Every valid offer is accepted: the server can always honour what the
-        client asks and add its own restrictions (RFC 7692, section 7.1).
+        A valid offer is accepted: the server can honour what the client
+        asks and add its own restrictions (RFC 7692, section 7.1), except
+        one. Like in websockets 8.1, when the server is configured with
+        ``client_max_window_bits``, an offer without
+        ``client_max_window_bits`` is declined: section 7.1.2.2 forbids
+        answering with it, so the server's limit couldn't apply.
 
         :param params: parameters of the extension in the offer
         :param accepted_extensions: extensions accepted so far
         :return: parameters of the response and the extension for this
             connection
         :raises ~websockets.exceptions.NegotiationError: to decline an
-            invalid offer or a second permessage-deflate (section 5.1)
+            invalid offer, a second permessage-deflate (section 5.1), or an
+            offer that doesn't allow the configured ``client_max_window_bits``
         """
         if any(ext.name == self.name for ext in accepted_extensions):
             raise NegotiationError(f"skipped duplicate {self.name}")
@@ -617,6 +631,13 @@ class ServerPerMessageDeflateFactory(_FactoryParameters, ServerExtensionFactory)
             server_max_window_bits,
             client_max_window_bits,
         ) = _extract_params(params, is_server=True)
+
+        if (
+            self.client_max_window_bits is not None
+            and client_max_window_bits is None
+            and not self._lenient
+        ):
+            raise NegotiationError("required client_max_window_bits")
 
         response: List[ExtensionParameter] = []
 
