@@ -65,6 +65,45 @@ async def test_echo_with_subprotocol(sanic: tuple[Consumer, str]) -> None:
         await asyncio.wait_for(pong_waiter, TIMEOUT)
 
 
+async def test_close_code_reaches_the_handler(sanic: tuple[Consumer, str]) -> None:
+    server, url = sanic
+    async with websockets.connect(f"{url}/echo") as ws:
+        assert ws.subprotocol is None
+        await server.reports_until("connected")
+        await ws.send("before closing")
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "before closing"
+        await asyncio.wait_for(ws.close(4001, "bye from the client"), TIMEOUT)
+    assert ws.close_code == 4001
+    assert ws.close_reason == "bye from the client"
+    closed = await server.report()
+    # Sanic cancels the handler when the TCP connection is lost, which, as
+    # on 8.1, happens before recv() raises ConnectionClosed: recv() raises
+    # once the TCP connection is closed. The handler sees the close code and
+    # reason on the connection. (Checked against Sanic 20.12.7 running the
+    # genuine websockets 8.1: the same report.)
+    assert closed == {
+        "event": "handler-closed",
+        "ending": "CancelledError",
+        "code": 4001,
+        "reason": "bye from the client",
+    }
+
+
+async def test_open_after_connect(sanic: tuple[Consumer, str]) -> None:
+    _, url = sanic
+    # The server sends a message and closes right behind its 101 response:
+    # connect() still returns an open connection, as on 8.1.
+    # (Not inside wait_for(): that runs connect() in a task of its own, and
+    # the caller resumes a loop turn later, on 8.1 too.)
+    ws = await websockets.connect(f"{url}/hello-and-close")
+    opened = ws.open
+    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "hello"
+    with pytest.raises(websockets.ConnectionClosedOK):
+        await asyncio.wait_for(ws.recv(), TIMEOUT)
+    assert ws.close_code == 1000
+    assert opened
+
+
 async def test_server_closes_with_4000(sanic: tuple[Consumer, str]) -> None:
     _, url = sanic
     async with websockets.connect(f"{url}/close-4000") as ws:
@@ -73,3 +112,16 @@ async def test_server_closes_with_4000(sanic: tuple[Consumer, str]) -> None:
     assert raised.value.code == 4000
     assert raised.value.reason == "bye from sanic"
     assert ws.close_code == 4000
+
+
+async def test_sanic_test_client() -> None:
+    # Sanic's own test client records `ws.open` right after connect().
+    async with run_consumer("sanic", "sanic_app.py", ["selftest"]) as selftest:
+        ready = await selftest.report()
+        assert ready["websockets"].startswith(str(ROOT / "src")), ready
+        reports = await selftest.reports_until("done")
+        assert await selftest.wait() == 0, selftest.output()
+    assert [r for r in reports if r["event"] == "test-client"] == [
+        {"event": "test-client", "route": route, "opened": True}
+        for route in ["/hello-and-close", "/close-4000", "/echo"]
+    ], selftest.output()

@@ -89,7 +89,9 @@ async def test_reject_before_accept(uvicorn: tuple[Consumer, str]) -> None:
     assert raised.value.status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/crash-after-receive"])
+@pytest.mark.parametrize(
+    "path", ["/crash", "/crash-after-send", "/crash-after-receive"]
+)
 async def test_crash_after_accept(uvicorn: tuple[Consumer, str], path: str) -> None:
     server, url = uvicorn
     async with websockets.connect(f"{url}{path}") as ws:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import traceback
 from collections.abc import AsyncIterator
 from typing import Any, Optional, Union
 
 import pytest
 
 import websockets
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from .utils import TIMEOUT, Consumer, run_consumer
 
@@ -54,6 +56,7 @@ FRAGMENTED: list[list[Message]] = [
 ]
 
 COMPRESSION = [
+    pytest.param("deflate", id="compression"),
     pytest.param(None, id="no-compression"),
 ]
 
@@ -234,3 +237,54 @@ async def test_81_client_to_server(compression: Optional[str], who_closes: str) 
         assert seen["exception"] == expected
     assert seen["close"] == expected
     assert closed == {"event": "closed", "code": expected[0], "reason": expected[1]}
+
+
+@pytest.mark.parametrize("offer", ["default", "no-client-max-window-bits"])
+async def test_81_client_negotiation(offer: str) -> None:
+    # A server configured with client_max_window_bits accepts 8.1's default
+    # offer, which includes client_max_window_bits, and declines an offer
+    # without it (RFC 7692 7.1.2.2: it can't answer with it), as 8.1 did.
+    seen: dict[str, Any] = {}
+
+    async def handler(ws: Any, path: str) -> None:
+        seen["offer"] = ws.request_headers.get("Sec-WebSocket-Extensions")
+        seen["response"] = ws.response_headers.get("Sec-WebSocket-Extensions")
+        seen["extensions"] = [extension.name for extension in ws.extensions]
+        try:
+            for message in MESSAGES:
+                await ws.send(message)
+                assert await recv(ws) == message
+            await ws.send(send_command(FRAGMENTED[2]))
+            assert await recv(ws) == join(FRAGMENTED[2])
+            await asyncio.wait_for(ws.close(), TIMEOUT)
+        except BaseException:
+            seen["error"] = traceback.format_exc()
+            raise
+        seen["done"] = True
+
+    factory = ServerPerMessageDeflateFactory(client_max_window_bits=10)
+    async with websockets.serve(
+        handler, "127.0.0.1", 0, extensions=[factory]
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/"
+        args = ["client", url, offer]
+        async with run_consumer("websockets81", "ws81_peer.py", args) as peer:
+            connected = await peer.report()
+            closed = await peer.report()
+            assert await peer.report() == {"event": "done"}
+            assert await peer.wait() == 0, peer.output()
+
+    assert seen.get("done"), f"{seen}\n{peer.output()}"
+    assert closed == {"event": "closed", "code": 1000, "reason": ""}
+    assert "permessage-deflate" in seen["offer"]
+    if offer == "default":
+        assert "client_max_window_bits" in seen["offer"]
+        assert seen["extensions"] == ["permessage-deflate"]
+        assert connected["extensions"] == ["permessage-deflate"]
+        assert "client_max_window_bits=10" in seen["response"]
+    else:
+        assert "client_max_window_bits" not in seen["offer"]
+        assert seen["extensions"] == []
+        assert connected["extensions"] == []
+        assert seen["response"] is None
