@@ -9,8 +9,9 @@ import logging
 from typing import Iterable, List, Optional
 
 from .framing import prepare_data, serialize_frame
-from .protocol import OPCODE_NAMES, State, WebSocketCommonProtocol
+from .protocol import State, WebSocketCommonProtocol
 from .protocol import logger as protocol_logger
+from .sending import OPCODE_NAMES
 from .typing import Data
 
 __all__ = ["broadcast"]

@@ -19,33 +19,26 @@ observe a half-made transition:
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import uuid
 import warnings
 from collections import deque
 from typing import (
     Any,
-    AsyncIterable,
-    AsyncIterator,
     Deque,
-    Iterable,
     List,
-    Mapping,
     Optional,
     Tuple,
     Union,
     cast,
 )
 
-from .assembly import AssemblyError, MessageAssembler, MessageStream
+from .assembly import MessageAssembler, MessageStream
 from .close_frame import Close
+from .closing import ClosingMixin
 from .datastructures import Headers
 from .eventloop import get_loop
 from .exceptions import (
-    ConnectionClosed,
-    ConnectionClosedError,
-    ConnectionClosedOK,
     InvalidState,
     PayloadTooBig,
     ProtocolError,
@@ -53,22 +46,25 @@ from .exceptions import (
 from .extensions.base import Extension
 from .framing import (
     OP_BINARY,
-    OP_CLOSE,
     OP_CONT,
     OP_PING,
     OP_PONG,
     OP_TEXT,
     Frame,
     FrameParser,
-    parse_close,
-    prepare_data,
-    serialize_close,
-    serialize_frame,
 )
 from .http import MAX_LINE
 from .keepalive import KeepaliveMixin
 from .log import ConnectionLogger, LoggerLike
-from .state import State
+from .receiving import ReceiverMixin
+from .sending import OPCODE_NAMES, SenderMixin
+from .state import (
+    _PAUSE_HANDSHAKE,
+    _PAUSE_QUEUE,
+    _PAUSE_WRITE,
+    _PAUSED_TRANSPORT,
+    State,
+)
 from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
 
@@ -79,44 +75,10 @@ __all__ = ["State", "WebSocketCommonProtocol"]
 _logger = logging.getLogger("websockets.protocol")
 logger = _logger  # websockets.protocol.logger, as in 8.1
 
-OPCODE_NAMES = {
-    OP_CONT: "CONT",
-    OP_TEXT: "TEXT",
-    OP_BINARY: "BINARY",
-    OP_CLOSE: "CLOSE",
-    OP_PING: "PING",
-    OP_PONG: "PONG",
-}
 
-
-async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:
-    # send() handles iterables and async iterables with the same code. This
-    # never yields control to the event loop.
-    for item in iterable:
-        yield item
-
-
-# Reasons for not reading from the transport, bits of _paused_reading. Each
-# reason is lifted on its own: the transport resumes reading when none is
-# left. _PAUSED_TRANSPORT records that transport.pause_reading() was called.
-_PAUSE_QUEUE = 1  # the message queue is full
-_PAUSE_WRITE = 2  # a reply to a control frame is stuck in the write buffer
-_PAUSE_HANDSHAKE = 4  # the opening handshake's buffer holds read_limit bytes
-_PAUSED_TRANSPORT = 8
-
-
-def _convert(message: Data, decode: bool) -> Data:
-    # recv(decode=...): text as bytes, or bytes as text.
-    if decode:
-        if isinstance(message, str):
-            return message
-        return bytes(message).decode()
-    if isinstance(message, str):
-        return message.encode()
-    return message
-
-
-class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
+class WebSocketCommonProtocol(
+    ReceiverMixin, SenderMixin, ClosingMixin, KeepaliveMixin, asyncio.Protocol
+):
     """:class:`~asyncio.Protocol` subclass implementing the data transfer
     phase.
 
@@ -688,24 +650,6 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self._handle_frame(frame)
         return False
 
-    def _check_incomplete_text_frame(self, parser: FrameParser) -> None:
-        # RFC 6455 8.1: fail at the first invalid byte of a long text frame,
-        # before it's complete. Binary frames don't need an assembler.
-        b0 = parser.pending_first_byte()
-        # Only text frames are worth the cost; compressed frames are checked
-        # once inflated.
-        if b0 is None or b0 & 0x40:
-            return
-        assembler = self._assembler
-        if assembler is None:
-            if b0 & 0x0F != OP_TEXT:
-                return
-            assembler = self._assembler = self._new_assembler()
-        try:
-            assembler.check_partial_text(parser, bool(self.extensions))
-        except AssemblyError as exc:
-            self._fail_from_peer(exc.code, exc.reason)
-
     def _handle_frame(self, frame: Frame) -> None:
         opcode = frame.opcode
         if self._debug:
@@ -738,114 +682,6 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         if self._paused_writing:
             self._pause_reading(_PAUSE_WRITE)
 
-    def _handle_data_frame(self, frame: Frame) -> None:
-        if self._discard_data:
-            # The connection is failing: keep parsing frames until the close
-            # frame, but don't deliver messages anymore.
-            return
-        opcode = frame.opcode
-        assembler = self._assembler
-        if frame.fin and opcode != OP_CONT and assembler is None:
-            # Unfragmented message: the common case.
-            if opcode == OP_TEXT:
-                try:
-                    message: Data = frame.data.decode()
-                except UnicodeDecodeError as exc:
-                    self._fail_from_peer(1007, f"{exc.reason} at position {exc.start}")
-                    return
-            else:
-                message = frame.data
-            self._queue_message(message)
-            return
-
-        # RFC 6455 5.4: fragments of a message.
-        if assembler is None:
-            assembler = self._assembler = self._new_assembler()
-        stream = self._stream
-        if stream is not None and assembler.opcode is None and not stream.started:
-            # recv_streaming() waits for this message.
-            assembler.stream(stream)
-        try:
-            fragmented = assembler.add(opcode, frame.data, frame.fin)
-        except AssemblyError as exc:
-            self._fail_from_peer(exc.code, exc.reason)
-            return
-        assert self._parser is not None
-        if not frame.fin:
-            # The parser enforces max_size for each frame: lower the budget
-            # for the next ones.
-            self._parser.max_size = assembler.budget()
-            return
-        self._assembler = None
-        self._parser.max_size = self._frame_limit()
-        if fragmented is not None:  # else it went to recv_streaming()
-            self._queue_message(fragmented)
-
-    def _new_assembler(self) -> MessageAssembler:
-        return MessageAssembler(self._max_message, self._max_fragment)
-
-    def _frame_limit(self) -> Optional[int]:
-        # The largest frame payload: a frame can't be larger than a message.
-        message, fragment = self._max_message, self._max_fragment
-        if message is None or (fragment is not None and fragment < message):
-            return fragment
-        return message
-
-    def _queue_message(self, message: Data) -> None:
-        if self.max_queue is not None and len(self.messages) >= self.max_queue:
-            # Only in the CLOSING state: in the OPEN state, reading pauses
-            # before the queue overflows.
-            return
-        self.messages.append(message)
-        stream = self._stream
-        if stream is not None and not stream.started:
-            # recv_streaming() returns this message whole.
-            stream.started = stream.done = True
-        waiter = self._recv_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def _handle_close_frame(self, data: bytes) -> None:
-        # RFC 6455 5.5.1: a close frame.
-        try:
-            code, reason = parse_close(data)
-        except ProtocolError as exc:
-            self._parser = None
-            self.fail_connection(1002, str(exc))
-            return
-        except UnicodeDecodeError as exc:
-            self._parser = None
-            self.fail_connection(1007, f"{exc.reason} at position {exc.start}")
-            return
-        self.close_code = code
-        self.close_reason = reason
-        self._close_rcvd = Close(code, reason)
-        if self._close_sent is not None:
-            self._close_rcvd_then_sent = False
-        # No frame may follow a close frame.
-        self._parser = None
-        if self.state is State.OPEN:
-            # RFC 6455 5.5.1: echo the close frame, with the same status code.
-            payload = serialize_close(code, reason) if code != 1005 else b""
-            self._write_frame(True, OP_CLOSE, payload)
-            self._close_frame_sent(code, reason)
-            self._set_state(State.CLOSING)
-            self._start_close_deadline()
-        self._set_end_of_stream()
-        self._closing_handshake_complete()
-
-    def _close_frame_sent(self, code: int, reason: str) -> None:
-        # Record it for ConnectionClosed; 1005 stands for an empty frame.
-        self._close_sent = Close(code, reason)
-        if self._close_rcvd is not None:
-            self._close_rcvd_then_sent = True
-
-    def _closing_handshake_complete(self) -> None:
-        # RFC 6455 7.1.1: the server closes the TCP connection first; the
-        # client waits for it, until the close deadline, then aborts.
-        if not self.is_client:
-            self.transport.close()
-
     def _set_end_of_stream(self) -> None:
         self._end_of_stream = True
         self._assembler = None
@@ -854,182 +690,6 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             waiter.set_result(None)
 
     # Failing and closing
-
-    def fail_connection(self, code: int = 1006, reason: str = "") -> None:
-        """Fail the WebSocket connection: RFC 6455 section 7.1.7.
-
-        This is synchronous and idempotent. In the OPEN state, a close frame
-        with ``code`` and ``reason`` is sent, unless ``code`` is 1006; then
-        the connection waits for the other side's close frame until the close
-        deadline. When the incoming stream can't be parsed anymore, or with
-        code 1006, the TCP connection is closed right away.
-        """
-        if self._debug:
-            self._log(_logger).debug(
-                "%s ! failing %s connection with code %d: %s",
-                self.side,
-                self.state.name,
-                code,
-                reason,
-            )
-        self._discard_data = True
-        self._set_end_of_stream()
-        if self.state is State.OPEN and code != 1006:
-            self._write_frame(True, OP_CLOSE, serialize_close(code, reason))
-            self._close_frame_sent(code, reason)
-            self._set_state(State.CLOSING)
-            self._start_close_deadline()
-            self._read_until_close_frame()
-        if self.state is State.CLOSED:
-            return
-        if code == 1006 or self.state is State.CONNECTING:
-            self._close_transport(abort=True)
-        elif self._parser is None:
-            # The stream is corrupted: we can't wait for the close frame.
-            self.transport.close()
-
-    def _read_until_close_frame(self) -> None:
-        # We sent a close frame: the peer's close frame may be stuck behind
-        # messages that don't fit in the queue. Read on; the CLOSING state
-        # bounds the queue by dropping messages instead of pausing. This
-        # runs soon rather than now: fail_connection() may be called while
-        # frames are being processed.
-        if self._paused_reading & (_PAUSE_QUEUE | _PAUSE_WRITE):
-            # No reply to control frames is sent in the CLOSING state.
-            self.loop.call_soon(self._resume_reading, _PAUSE_QUEUE | _PAUSE_WRITE)
-
-    def _close_transport(self, abort: bool) -> None:
-        try:
-            transport = self.transport
-        except AttributeError:
-            # connection_made() hasn't run: there's no connection to close.
-            self.connection_lost(None)
-            return
-        if abort:
-            transport.abort()
-        else:
-            transport.close()
-
-    def _fail_from_peer(self, code: int, reason: str) -> None:
-        """Fail the connection because the peer broke the protocol.
-
-        Messages received before the error are delivered first: the failure
-        happens once :meth:`recv` returned them all, which gives the
-        application a chance to answer them (the Autobahn Testsuite expects
-        an echo server to echo a message followed by an invalid frame), or
-        after ``close_timeout`` if the application doesn't read them. Nothing
-        received after the error is processed. Without queued messages, the
-        connection fails right away.
-        """
-        if not (self.messages or self._recv_resuming) or self.state is not State.OPEN:
-            self.fail_connection(code, reason)
-            return
-        if self._debug:
-            self._log(_logger).debug(
-                "%s ! will fail with code %d once queued messages are read: %s",
-                self.side,
-                code,
-                reason,
-            )
-        self._pending_failure = (code, reason)
-        self._parser = None
-        self._discard_data = True
-        self._pending_failure_handle = self.loop.call_later(
-            self.close_timeout, self._execute_pending_failure
-        )
-
-    def _execute_pending_failure(self) -> None:
-        pending = self._pending_failure
-        if pending is None:
-            return
-        self._pending_failure = None
-        # The timer is set whenever a failure is pending.
-        handle = self._pending_failure_handle
-        assert handle is not None
-        handle.cancel()
-        self._pending_failure_handle = None
-        self.fail_connection(*pending)
-
-    def _start_close_deadline(self) -> None:
-        if self._close_deadline is None:
-            self._close_deadline = self.loop.time() + self.close_timeout
-            self._close_timer = self.loop.call_at(
-                self._close_deadline, self._on_close_deadline
-            )
-
-    def _on_close_deadline(self) -> None:
-        self._close_timer = None
-        if self.state is not State.CLOSED:
-            self._log(_logger).debug("%s ! close deadline expired: aborting", self.side)
-            self.transport.abort()
-
-    def _cancel_timers(self) -> None:
-        for handle in (
-            self._close_timer,
-            self._keepalive_handle,
-            self._pending_failure_handle,
-        ):
-            if handle is not None:
-                handle.cancel()
-        self._close_timer = None
-        self._keepalive_handle = None
-        self._pending_failure_handle = None
-        self._pending_failure = None
-
-    def connection_closed_exc(self) -> ConnectionClosed:
-        """Return the exception describing how the connection was closed."""
-        code = self.close_code
-        assert code is not None
-        exc_type = ConnectionClosedOK if code in (1000, 1001) else ConnectionClosedError
-        return exc_type(
-            code,
-            self.close_reason,
-            self._close_rcvd,
-            self._close_sent,
-            self._close_rcvd_then_sent,
-        )
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Perform the closing handshake.
-
-        :meth:`close` waits for the other end to complete the handshake and
-        for the TCP connection to terminate, all within ``close_timeout``
-        seconds; then it aborts the TCP connection. There's no need to await
-        :meth:`wait_closed` after :meth:`close`.
-
-        :meth:`close` is idempotent: it doesn't do anything once the
-        connection is closed. Wrapping it in :func:`~asyncio.create_task` is
-        safe. Canceling it is discouraged; set a shorter ``close_timeout``
-        instead.
-
-        :param code: WebSocket close code
-        :param reason: WebSocket close reason
-        """
-        if self.state is State.OPEN:
-            # Validate before changing any state: ProtocolError for a code
-            # that can't be sent on the wire.
-            payload = serialize_close(code, reason)
-            # Like websockets 8.1, write the close frame on the next
-            # iteration of the event loop. What was scheduled before comes
-            # first: when a framework closes the transport because its
-            # application crashed (uvicorn does), the peer must see an
-            # abnormal closure (1006), not a clean close frame.
-            await asyncio.sleep(0)
-            if self.state is State.OPEN:
-                if self.transport.is_closing():
-                    # No close frame can go out: the closing handshake
-                    # can't happen. Wait for connection_lost().
-                    self._start_close_deadline()
-                else:
-                    self._write_frame(True, OP_CLOSE, payload)
-                    self._close_frame_sent(code, reason)
-                    self._set_state(State.CLOSING)
-                    self._start_close_deadline()
-                    self._read_until_close_frame()
-        elif self.state is State.CONNECTING:
-            self._start_close_deadline()
-            self._close_transport(abort=False)
-        await asyncio.shield(self.connection_lost_waiter)
 
     async def close_connection(self) -> None:
         """Close the TCP connection and wait until it's closed.
@@ -1044,218 +704,7 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
             self._close_transport(abort=False)
         await asyncio.shield(self.connection_lost_waiter)
 
-    async def wait_closed(self) -> None:
-        """Wait until the connection is closed.
-
-        This is identical to :attr:`closed`, except it can be awaited.
-        """
-        await asyncio.shield(self.connection_lost_waiter)
-
-    async def ensure_open(self) -> None:
-        """Check that the connection is usable.
-
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closing or closed; during the closing handshake, once it's
-            complete and the TCP connection is closed, within
-            ``close_timeout``, like in websockets 8.1
-        :raises ~websockets.exceptions.InvalidState: during the opening
-            handshake
-        """
-        state = self.state
-        if state is State.OPEN:
-            return
-        if state is State.CONNECTING:
-            raise InvalidState("WebSocket connection isn't established yet")
-        if state is State.CLOSING:
-            # The close deadline bounds this wait.
-            await asyncio.shield(self.connection_lost_waiter)
-        raise self.connection_closed_exc()
-
     # Receiving
-
-    async def recv(self, decode: Optional[bool] = None) -> Data:
-        """Receive the next message.
-
-        Return a :class:`str` for a text frame and :class:`bytes` for a
-        binary frame.
-
-        ``decode`` overrides this (new in this version): with
-        ``decode=False``, a text message is returned as the :class:`bytes`
-        of its UTF-8 encoding (it was validated as UTF-8 all the same); with
-        ``decode=True``, a binary message is decoded from UTF-8 and returned
-        as a :class:`str`. If it isn't valid UTF-8, :exc:`UnicodeDecodeError`
-        is raised and the message stays first in line: the next
-        :meth:`recv` returns it again.
-
-        When the end of the message stream is reached, :meth:`recv` raises
-        :exc:`~websockets.exceptions.ConnectionClosed`: specifically,
-        :exc:`~websockets.exceptions.ConnectionClosedOK` after a normal
-        connection closure and
-        :exc:`~websockets.exceptions.ConnectionClosedError` after a protocol
-        error or a network failure. With ``legacy_recv=True``, it returns
-        ``None`` instead.
-
-        Canceling :meth:`recv` is safe. There's no risk of losing the next
-        message. The next invocation of :meth:`recv` will return it. This
-        makes it possible to enforce a timeout by wrapping :meth:`recv` in
-        :func:`~asyncio.wait_for`.
-
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closed
-        :raises RuntimeError: if two coroutines call :meth:`recv`
-            concurrently
-        """
-        if self._recv_waiter is not None or self._stream is not None:
-            raise RuntimeError(
-                "cannot call recv while another coroutine "
-                "is already waiting for the next message"
-            )
-        messages = self.messages
-        while not messages:
-            if self._pending_failure is not None:
-                self._execute_pending_failure()
-            if self._end_of_stream:
-                if self.legacy_recv:
-                    return None  # type: ignore[return-value]
-                # Like websockets 8.1: raise once the TCP connection is
-                # closed, so that the exception carries the final close code
-                # and the transport is gone. The closing handshake started a
-                # deadline that bounds this wait, or the transport is closing
-                # already (after eof_received(), fail_connection(1006)).
-                if self.state is not State.CLOSED:
-                    await asyncio.shield(self.connection_lost_waiter)
-                raise self.connection_closed_exc()
-            self._recv_waiter = self.loop.create_future()
-            try:
-                await self._recv_waiter
-            finally:
-                self._recv_waiter = None
-        if decode is not None:
-            # Convert before dequeuing: a binary message that isn't UTF-8
-            # raises here and isn't lost.
-            message = _convert(messages[0], decode)
-            messages[0] = message
-        message = messages.pop(0) if isinstance(messages, list) else messages.popleft()
-        if self._paused_reading & _PAUSE_QUEUE:
-            # Frames parsed now come after the message that recv() returns:
-            # a protocol error among them mustn't fail the connection before
-            # the application could answer that message.
-            self._recv_resuming = True
-            try:
-                self._maybe_resume_reading()
-            finally:
-                self._recv_resuming = False
-        if not messages and self._pending_failure is not None:
-            # Let the application answer this message before failing.
-            self.loop.call_soon(self._execute_pending_failure)
-        return message
-
-    async def recv_streaming(
-        self, decode: Optional[bool] = None
-    ) -> AsyncIterator[Data]:
-        """Receive the next message in fragments, as they arrive.
-
-        ``async for chunk in websocket.recv_streaming()`` yields the
-        fragments of the next message: :class:`str` for a text message,
-        :class:`bytes` for a binary message, or the other way around with
-        ``decode``, as in :meth:`recv`. A text fragment ending in the middle
-        of a UTF-8 sequence yields the text before it; the rest comes with
-        the next fragment. The message is never held whole: memory is
-        bounded by the size of fragments (see ``max_size``) and up to
-        ``max_queue`` fragments waiting to be read. A message that was
-        received whole before the call, or that isn't fragmented, is
-        yielded in one chunk. Every message yields at least one chunk,
-        possibly empty.
-
-        Stopping the iteration before the end of the message discards the
-        rest of that message.
-
-        New in this version.
-
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closed, including in the middle of the message
-        :raises RuntimeError: if another coroutine is receiving a message
-        """
-        if self._recv_waiter is not None or self._stream is not None:
-            raise RuntimeError(
-                "cannot call recv_streaming while another coroutine "
-                "is already waiting for the next message"
-            )
-        if self.messages:
-            yield await self.recv(decode)
-            return
-        stream = self._stream = MessageStream()
-        assembler = self._assembler
-        if assembler is not None and assembler.opcode is not None:
-            # The message started arriving: go on from there.
-            assembler.stream(stream)
-        chunks = stream.chunks
-        decoder: Optional[codecs.IncrementalDecoder] = None
-        yielded = False
-        try:
-            while True:
-                if chunks:
-                    chunk = chunks.popleft()
-                    if self._paused_reading & _PAUSE_QUEUE:
-                        self._maybe_resume_reading()
-                    if decode is not None and isinstance(chunk, str) != decode:
-                        if decode:
-                            # A binary fragment may end mid-sequence.
-                            if decoder is None:
-                                decoder = codecs.getincrementaldecoder("utf-8")()
-                            chunk = decoder.decode(
-                                cast(bytes, chunk), not chunks and stream.done
-                            )
-                        else:
-                            chunk = chunk.encode()  # type: ignore[union-attr]
-                    yielded = True
-                    yield chunk
-                    continue
-                if stream.done:
-                    if decoder is not None:
-                        # Fails on an incomplete UTF-8 sequence at the end.
-                        decoder.decode(b"", True)
-                    if not stream.text_or_binary:
-                        # A message that recv() returns whole.
-                        self._stream = None
-                        yield await self.recv(decode)
-                    elif not yielded:
-                        # Empty message: one empty chunk, of the right type.
-                        text = stream.text_or_binary == "text"
-                        yield "" if (text if decode is None else decode) else b""
-                    return
-                if self._end_of_stream:
-                    # Closed, possibly in the middle of the message: recv()
-                    # raises the right exception.
-                    self._stream = None
-                    message = await self.recv(decode)
-                    if message is None:  # legacy_recv
-                        return
-                    raise AssertionError("unreachable")  # pragma: no cover
-                self._recv_waiter = stream.waiter = self.loop.create_future()
-                try:
-                    await self._recv_waiter
-                finally:
-                    self._recv_waiter = stream.waiter = None
-        finally:
-            if not stream.done:
-                # Drop the rest of the message.
-                stream.discard = True
-                chunks.clear()
-            if self._stream is stream:
-                self._stream = None
-                if self._paused_reading & _PAUSE_QUEUE:
-                    self._maybe_resume_reading()
-
-    def _maybe_resume_reading(self) -> None:
-        # Resume below the low-water mark: half of max_queue.
-        assert self.max_queue is not None
-        low = self.max_queue // 2
-        if len(self.messages) > low:
-            return
-        if self._stream is not None and len(self._stream.chunks) > low:
-            return
-        self._resume_reading(_PAUSE_QUEUE)
 
     def _pause_reading(self, reason: int) -> None:
         if not self._paused_reading & _PAUSED_TRANSPORT:
@@ -1279,189 +728,4 @@ class WebSocketCommonProtocol(KeepaliveMixin, asyncio.Protocol):
         if self.state is not State.CLOSED:
             self.transport.resume_reading()
 
-    def __aiter__(self) -> AsyncIterator[Data]:
-        """Iterate on incoming messages until the connection is closed.
-
-        The iteration ends quietly after a normal closure (1000 or 1001) and
-        raises :exc:`~websockets.exceptions.ConnectionClosedError` otherwise.
-        """
-        # The connection is its own iterator: no async generator object per
-        # connection.
-        return self
-
-    async def __anext__(self) -> Data:
-        try:
-            message = await self.recv()
-        except ConnectionClosedOK:
-            raise StopAsyncIteration from None
-        if message is None:  # legacy_recv
-            raise StopAsyncIteration
-        return message
-
     # Sending
-
-    def _write_frame(
-        self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
-    ) -> None:
-        if self._debug:
-            self._log(_logger).debug(
-                "%s > %s fin=%s len=%d", self.side, OPCODE_NAMES[opcode], fin, len(data)
-            )
-        # A frame's header and payload go out in a single write.
-        extensions = self.extensions
-        if extensions and not compress:
-            # RFC 7692 6: a message is compressed or not, message by message.
-            # Without permessage-deflate, the frames of this message go out
-            # uncompressed (RSV1 clear) and the compression context, if it
-            # is kept between messages, doesn't see them.
-            extensions = [e for e in extensions if e.name != "permessage-deflate"]
-        if extensions:
-            frame = Frame(fin, opcode, data)  # type: ignore[arg-type]
-            self.transport.write(
-                frame.serialize(mask=self.is_client, extensions=extensions)
-            )
-        else:
-            # Fast path: callers only write valid frames.
-            self.transport.write(
-                serialize_frame(opcode | 0x80 if fin else opcode, data, self.is_client)
-            )
-
-    async def _drain(self) -> None:
-        # Callers write a frame in the OPEN or CLOSING state, then call this
-        # without yielding in between if writing is paused: resume_writing()
-        # or connection_lost() will wake them up.
-        waiter = self.loop.create_future()
-        self._drain_waiters.append(waiter)
-        # If the caller is cancelled, so is the waiter: _wake_drain_waiters()
-        # skips it.
-        await waiter
-        if self.state is State.CLOSED:
-            raise self.connection_closed_exc()
-
-    async def _write_data_frame(
-        self, fin: bool, opcode: int, data: BytesLike, compress: bool
-    ) -> None:
-        if self.state is not State.OPEN:
-            await self.ensure_open()
-        self._write_frame(fin, opcode, data, compress)
-        if self._paused_writing:
-            await self._drain()
-
-    async def send(
-        self,
-        message: Union[Data, Iterable[Data], AsyncIterable[Data]],
-        text: Optional[bool] = None,
-        *,
-        compress: bool = True,
-    ) -> None:
-        """Send a message.
-
-        A string (:class:`str`) is sent as a Text frame. A bytestring or
-        bytes-like object (:class:`bytes`, :class:`bytearray`, or
-        :class:`memoryview`) is sent as a Binary frame.
-
-        :meth:`send` also accepts an iterable or an asynchronous iterable of
-        strings, bytestrings, or bytes-like objects. In that case the message
-        is fragmented. Each item is treated as a message fragment and sent in
-        its own frame. All items must be of the same type, or else
-        :meth:`send` will raise a :exc:`TypeError` and the connection will be
-        closed.
-
-        ``text`` overrides the frame type (new in this version):
-        ``text=True`` sends a bytes-like message as a Text frame (the caller
-        vouches that it's valid UTF-8: it isn't checked, and a peer fails
-        the connection with code 1007 if it isn't); ``text=False`` sends a
-        string as a Binary frame holding its UTF-8 encoding.
-
-        ``compress=False`` sends this message uncompressed on a connection
-        that negotiated permessage-deflate (new in this version): RFC 7692
-        decides compression message by message, so the peer decodes it
-        unchanged. It saves CPU time on data that doesn't compress, such as
-        images or data compressed already. Without compression, it has no
-        effect.
-
-        Canceling :meth:`send` is discouraged. Instead, you should close the
-        connection with :meth:`close`.
-
-        :raises TypeError: for unsupported inputs
-        :raises ~websockets.exceptions.ConnectionClosed: when the connection
-            is closed
-        """
-        if self._fragmented_message_waiter is not None:
-            await self._wait_for_fragmented_message()
-
-        # Unfragmented messages: the hot path, with a single await when
-        # writing is paused and none otherwise.
-        data: BytesLike
-        if isinstance(message, str):
-            opcode, data = OP_TEXT, message.encode()
-        elif isinstance(message, (bytes, bytearray, memoryview)):
-            opcode, data = prepare_data(message)
-        else:
-            await self._send_iterable(message, text, compress)
-            return
-        if text is not None:
-            opcode = OP_TEXT if text else OP_BINARY
-        if self.state is not State.OPEN:
-            await self.ensure_open()
-        self._write_frame(True, opcode, data, compress)
-        if self._paused_writing:
-            await self._drain()
-
-    async def _send_iterable(
-        self,
-        message: Union[Iterable[Data], AsyncIterable[Data]],
-        text: Optional[bool],
-        compress: bool,
-    ) -> None:
-        if isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-        elif isinstance(message, Iterable):
-            await self._send_fragments(_aiter(message), text, compress)
-        elif isinstance(message, AsyncIterable):
-            await self._send_fragments(message.__aiter__(), text, compress)
-        else:
-            raise TypeError("data must be bytes, str, or iterable")
-
-    async def _wait_for_fragmented_message(self) -> None:
-        # Don't interleave frames with a fragmented message being sent.
-        while self._fragmented_message_waiter is not None:
-            await asyncio.shield(self._fragmented_message_waiter)
-
-    async def _send_fragments(
-        self, chunks: AsyncIterator[Data], text: Optional[bool], compress: bool
-    ) -> None:
-        # RFC 6455 5.4: a fragmented message is a first frame with the
-        # message's opcode, continuation frames, and FIN on the last one.
-        try:
-            first = await chunks.__anext__()
-        except StopAsyncIteration:
-            return
-        opcode, data = prepare_data(first)
-        # Getting the first fragment may have yielded control to another
-        # coroutine that started sending a fragmented message.
-        await self._wait_for_fragmented_message()
-        await self.ensure_open()
-        waiter = self._fragmented_message_waiter = self.loop.create_future()
-        try:
-            if text is None:
-                self._write_frame(False, opcode, data, compress)
-            else:
-                self._write_frame(False, OP_TEXT if text else OP_BINARY, data, compress)
-            async for chunk in chunks:
-                chunk_opcode, data = prepare_data(chunk)
-                if chunk_opcode != opcode:
-                    raise TypeError("data contains inconsistent types")
-                await self._write_data_frame(False, OP_CONT, data, compress)
-            await self._write_data_frame(True, OP_CONT, b"", compress)
-        except ConnectionClosed:
-            # The closing handshake is under way: let it finish normally.
-            raise
-        except (Exception, asyncio.CancelledError):
-            # The message can't be completed: the peer would see a protocol
-            # error anyway.
-            self.fail_connection(1011)
-            raise
-        finally:
-            self._fragmented_message_waiter = None
-            waiter.set_result(None)
