@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import connect, unix_connect
+from websockets import connect, proxy_tunnel, unix_connect
 from websockets.datastructures import Headers
 from websockets.exceptions import (
     InvalidHandshake,
@@ -565,3 +565,51 @@ def test_tunnel_hand_over_connection_lost() -> None:
         ("connection_made", transport),
         ("connection_lost", exc),
     ]
+
+
+# Mapping of SOCKS URLs to python-socks: socks4a isn't supported by the real
+# servers of tests/proxies (dante-server rejects it, pproxy ignores it), so
+# the arguments given to python-socks are checked here.
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy_type", "rdns", "credentials"),
+    [
+        ("socks5://p:1", "SOCKS5", False, (None, None)),
+        ("socks5h://u:pw@p:1", "SOCKS5", True, ("u", "pw")),
+        ("socks4://p:1", "SOCKS4", False, (None, None)),
+        ("socks4a://p:1", "SOCKS4", True, (None, None)),
+    ],
+)
+async def test_socks_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    proxy_type: str,
+    rdns: bool,
+    credentials: Tuple[Optional[str], Optional[str]],
+) -> None:
+    from python_socks import ProxyError as SocksError
+    from python_socks import ProxyType
+
+    created: List[dict[str, Any]] = []
+
+    class RecordingProxy:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            created.append(dict(args=args, **kwargs))
+
+        async def connect(self, host: str, port: int) -> Any:
+            created[-1]["destination"] = (host, port)
+            raise SocksError("recorded")
+
+    monkeypatch.setattr(
+        proxy_tunnel,
+        "import_python_socks",
+        lambda: (RecordingProxy, ProxyType, SocksError),
+    )
+    with pytest.raises(ProxyError, match="recorded"):
+        await connect("ws://example.com:8080/", proxy=url)
+    [arguments] = created
+    assert arguments["args"] == (getattr(ProxyType, proxy_type), "p", 1)
+    assert arguments["rdns"] is rdns
+    assert (arguments["username"], arguments["password"]) == credentials
+    assert arguments["destination"] == ("example.com", 8080)
