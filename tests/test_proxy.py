@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import urllib.parse
 from typing import Any, List, Optional, Tuple
 
 import pytest
@@ -133,8 +134,6 @@ credentials = st.text(st.characters(exclude_categories=("Cs",)), max_size=20).fi
 def test_parse_proxy_round_trip(
     scheme: str, host: str, port: int, user_info: Optional[Tuple[str, str]]
 ) -> None:
-    import urllib.parse
-
     url = f"{scheme}://"
     if user_info is not None:
         # Encode surrogates the way they'd be entered: they can't be.
