@@ -541,6 +541,19 @@ def test_tunnel_hand_over_paused() -> None:
     assert transport.calls == ["pause_reading", "resume_reading"]
 
 
+def test_tunnel_hand_over_paused_protocol_pauses() -> None:
+    # Like WebSocketCommonProtocol with more than read_limit bytes ahead of
+    # the opening handshake, the protocol pauses reading: it stays paused.
+    class PausingProtocol(RecordingProtocol):
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            transport.pause_reading()
+
+    tunnel, transport = tunnel_with(b"x" * (READ_AHEAD + 1))
+    tunnel.hand_over(PausingProtocol())
+    assert transport.calls == ["pause_reading", "resume_reading", "pause_reading"]
+
+
 def test_tunnel_hand_over_eof() -> None:
     tunnel, transport = tunnel_with(b"last bytes")
     tunnel.eof_received()
