@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import urllib.parse
 from typing import Any, List, Optional, Tuple
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import connect, unix_connect
+from websockets import connect, proxy_tunnel, unix_connect
 from websockets.datastructures import Headers
 from websockets.exceptions import (
     InvalidHandshake,
@@ -133,8 +134,6 @@ credentials = st.text(st.characters(exclude_categories=("Cs",)), max_size=20).fi
 def test_parse_proxy_round_trip(
     scheme: str, host: str, port: int, user_info: Optional[Tuple[str, str]]
 ) -> None:
-    import urllib.parse
-
     url = f"{scheme}://"
     if user_info is not None:
         # Encode surrogates the way they'd be entered: they can't be.
@@ -542,6 +541,19 @@ def test_tunnel_hand_over_paused() -> None:
     assert transport.calls == ["pause_reading", "resume_reading"]
 
 
+def test_tunnel_hand_over_paused_protocol_pauses() -> None:
+    # Like WebSocketCommonProtocol with more than read_limit bytes ahead of
+    # the opening handshake, the protocol pauses reading: it stays paused.
+    class PausingProtocol(RecordingProtocol):
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            transport.pause_reading()
+
+    tunnel, transport = tunnel_with(b"x" * (READ_AHEAD + 1))
+    tunnel.hand_over(PausingProtocol())
+    assert transport.calls == ["pause_reading", "resume_reading", "pause_reading"]
+
+
 def test_tunnel_hand_over_eof() -> None:
     tunnel, transport = tunnel_with(b"last bytes")
     tunnel.eof_received()
@@ -565,3 +577,51 @@ def test_tunnel_hand_over_connection_lost() -> None:
         ("connection_made", transport),
         ("connection_lost", exc),
     ]
+
+
+# Mapping of SOCKS URLs to python-socks: socks4a isn't supported by the real
+# servers of tests/proxies (dante-server rejects it, pproxy ignores it), so
+# the arguments given to python-socks are checked here.
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy_type", "rdns", "credentials"),
+    [
+        ("socks5://p:1", "SOCKS5", False, (None, None)),
+        ("socks5h://u:pw@p:1", "SOCKS5", True, ("u", "pw")),
+        ("socks4://p:1", "SOCKS4", False, (None, None)),
+        ("socks4a://p:1", "SOCKS4", True, (None, None)),
+    ],
+)
+async def test_socks_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    proxy_type: str,
+    rdns: bool,
+    credentials: Tuple[Optional[str], Optional[str]],
+) -> None:
+    from python_socks import ProxyError as SocksError
+    from python_socks import ProxyType
+
+    created: List[dict[str, Any]] = []
+
+    class RecordingProxy:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            created.append(dict(args=args, **kwargs))
+
+        async def connect(self, host: str, port: int) -> Any:
+            created[-1]["destination"] = (host, port)
+            raise SocksError("recorded")
+
+    monkeypatch.setattr(
+        proxy_tunnel,
+        "import_python_socks",
+        lambda: (RecordingProxy, ProxyType, SocksError),
+    )
+    with pytest.raises(ProxyError, match="recorded"):
+        await connect("ws://example.com:8080/", proxy=url)
+    [arguments] = created
+    assert arguments["args"] == (getattr(ProxyType, proxy_type), "p", 1)
+    assert arguments["rdns"] is rdns
+    assert (arguments["username"], arguments["password"]) == credentials
+    assert arguments["destination"] == ("example.com", 8080)

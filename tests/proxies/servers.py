@@ -81,10 +81,16 @@ class ProxyServer:
     """
 
     def __init__(
-        self, name: str, argv: Sequence[str], port: int, directory: pathlib.Path
+        self,
+        name: str,
+        argv: Sequence[str],
+        port: int,
+        directory: pathlib.Path,
+        env: Optional[dict[str, str]] = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
+        self.env = env
         self.port = port
         self.directory = directory
         self.output_path = directory / f"{name}.out"
@@ -99,6 +105,7 @@ class ProxyServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 cwd=self.directory,
+                env=self.env,
                 start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT
@@ -240,7 +247,9 @@ def pproxy(directory: pathlib.Path, *, scheme: str, user_info: str) -> ProxyServ
         "0",
         "-v",
     ]
-    return ProxyServer("pproxy", argv, port, directory)
+    # Its log goes to a file: don't let Python buffer it.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return ProxyServer("pproxy", argv, port, directory, env)
 
 
 def stunnel(
