@@ -261,11 +261,12 @@ async def test_keepalive_answered() -> None:
 
 @pytest.mark.parametrize("is_client", SIDES)
 async def test_keepalive_timeout(is_client: bool) -> None:
+    # The keepalive is scheduled when the connection opens: start before.
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     protocol, transport = open_protocol(
         is_client, ping_interval=0.01, ping_timeout=0.02
     )
-    loop = asyncio.get_running_loop()
-    start = loop.time()
     await transport.wait_for_write(lambda: bool(close_frames(protocol, transport)))
     elapsed = loop.time() - start
     assert 0.03 <= elapsed < 0.5
