@@ -1,8 +1,8 @@
 """Benchmark client process: runs one workload against a server, one library.
 
-Usage: python bench/client.py --lib {websockets,aiohttp,raw} --workload NAME
-       --port PORT [--quick | --count N] [--seconds S] [--cpu N]
-       [--profile FILE]
+Usage: python bench/client.py --lib {websockets,aiohttp,raw,picows}
+       --workload NAME --port PORT [--loop {asyncio,uvloop}]
+       [--quick | --count N] [--seconds S] [--cpu N] [--profile FILE]
 
 Protocol with the orchestrator (bench/run.py), one line each way:
 
@@ -55,6 +55,10 @@ class Client:
             import aiohttp
 
             self.aiohttp = aiohttp
+        elif lib == "picows":
+            import picows_peer
+
+            self.picows = picows_peer
 
     async def start(self) -> None:
         if self.lib == "aiohttp":
@@ -92,6 +96,8 @@ class Client:
             conn.close = ws.close
             conn.negotiated = bool(ws.compress)
             return conn
+        if self.lib == "picows":
+            return await self.picows.connect(self.port)
         return await common.raw_connect(self.port)
 
 
@@ -281,7 +287,7 @@ async def main(args: argparse.Namespace) -> None:
     runner = Runner(client, workload, count, seconds)
     try:
         await asyncio.wait_for(runner.setup(), 120)
-        common.emit("READY")
+        common.emit(f"READY {common.loop_name()}")
         if await stdin.readline() != "go":
             return
         profiler: Optional[cProfile.Profile] = None
@@ -320,8 +326,9 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--lib", choices=["websockets", "aiohttp", "raw"], required=True
+        "--lib", choices=["websockets", "aiohttp", "raw", "picows"], required=True
     )
+    parser.add_argument("--loop", choices=common.LOOPS, default="asyncio")
     parser.add_argument("--workload", choices=sorted(BY_NAME), required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
@@ -331,4 +338,4 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default="")
     arguments = parser.parse_args()
     common.pin(arguments.cpu)
-    asyncio.run(main(arguments))
+    common.run(main(arguments), arguments.loop)

@@ -78,6 +78,34 @@ def rss_kib() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")  # pragma: no cover
 
 
+LOOPS = ("asyncio", "uvloop")
+
+
+def run(main: Any, loop: str = "asyncio") -> None:
+    """Run the coroutine ``main`` on a new event loop of the given kind.
+
+    "asyncio" is the default loop of the standard library; "uvloop" is
+    uvloop's (libuv), installed in the benchmark's venv only.
+    """
+    if loop != "uvloop":
+        asyncio.run(main)
+        return
+    import uvloop
+
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(main)
+    else:  # pragma: no cover
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        asyncio.run(main)
+
+
+def loop_name() -> str:
+    """Name of the running loop's kind, for checks: "uvloop" or "asyncio"."""
+    module = type(asyncio.get_running_loop()).__module__
+    return "uvloop" if module.startswith("uvloop") else "asyncio"
+
+
 def emit(line: str) -> None:
     """Write one line for the orchestrator."""
     sys.stdout.write(line + "\n")

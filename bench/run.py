@@ -1,12 +1,13 @@
 """Benchmark suite: this library against aiohttp and a raw asyncio.Protocol.
 
 Usage: python bench/run.py (--quick | --full) [--reps N] [--only NAME,...]
-       [--out DIR] [--no-docs]
+       [--loop {asyncio,uvloop,both}] [--out DIR] [--no-docs]
 
 Run it with the benchmark's venv (``make bench`` / ``make bench-quick`` do).
 
-For each repetition, each workload and each library (the order of the
-libraries rotates from one repetition to the next), the orchestrator:
+For each repetition, each workload, each event loop (asyncio's default loop,
+uvloop) and each library (the order of the libraries rotates from one
+repetition to the next), the orchestrator:
 
 1. starts ``server.py`` pinned to core 0 and waits for its port;
 2. starts ``client.py`` pinned to core 1, which connects and warms up;
@@ -17,8 +18,10 @@ libraries rotates from one repetition to the next), the orchestrator:
 
 So both sides are measured over the same section. CPU time comes from each
 process (``time.process_time()``, user + system); on a shared VM it is
-steadier than wall time. Ratios to aiohttp and to raw are computed
-repetition by repetition, then summarized (median, min to max).
+steadier than wall time. Ratios to aiohttp, to raw and to picows are computed
+repetition by repetition, between runs on the same loop, then summarized
+(median, min to max). With ``--loop both`` (what ``make bench`` runs), the
+report puts the two loops side by side.
 
 Results: ``bench/results/latest.json``, ``latest.md`` and ``summary.rst``
 (full runs) or ``bench/.work/quick.*`` (quick runs); a full run also
@@ -38,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from workloads import WORKLOADS, Workload
 
@@ -46,7 +49,9 @@ DASH = "\u2013"  # en dash, for ranges in tables
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 PY = sys.executable
-LIBS = ("websockets", "aiohttp", "raw")
+LIBS = ("websockets", "aiohttp", "raw", "picows")
+OTHERS = ("aiohttp", "raw", "picows")  # the baselines of the ratios
+LOOPS = ("asyncio", "uvloop")
 DOCS = os.path.join(ROOT, "docs", "performance.rst")
 # glibc tunables: serve allocations up to 32 MiB from the heap and don't give
 # memory back to the OS below 128 MiB of free space at the top of the heap.
@@ -120,10 +125,23 @@ def run_one(
     server_profile: str = "",
     client_profile: str = "",
     count: int = 0,
+    loop: str = "asyncio",
+    server_prefix: Sequence[str] = (),
+    client_prefix: Sequence[str] = (),
+    seconds: float = 0.0,
+    timeout_factor: float = 1.0,
 ) -> Dict[str, Any]:
-    """One repetition of one workload with one library: raw measurements."""
+    """One repetition of one workload with one library: raw measurements.
+
+    ``server_prefix`` and ``client_prefix`` go before the command lines of
+    the children (e.g. valgrind, see ``bench/callgrind.py``), whose waits
+    are then ``timeout_factor`` times longer; ``seconds`` overrides the
+    workload's time limit.
+    """
     server_cpu, client_cpu = cpus()
-    server_args = [PY, "server.py", "--lib", lib, "--mode", workload.server_mode]
+    slow = timeout_factor
+    server_args = [*server_prefix, PY, "server.py", "--lib", lib]
+    server_args += ["--mode", workload.server_mode, "--loop", loop]
     if workload.deflate:
         server_args.append("--deflate")
     if server_cpu is not None:
@@ -135,12 +153,16 @@ def run_one(
     server = Child(server_args, log)
     client: Optional[Child] = None
     try:
-        ready = server.readline(30)
+        ready = server.readline(30 * slow)
         if not ready.startswith("READY "):
             raise RuntimeError(f"server said {ready!r}")
-        port = ready.split()[1]
-        client_args = [PY, "client.py", "--lib", lib, "--workload", workload.name]
-        client_args += ["--port", port]
+        port, server_loop = ready.split()[1:3]
+        if server_loop != loop:
+            raise RuntimeError(f"server runs on {server_loop}, not {loop}")
+        client_args = [*client_prefix, PY, "client.py", "--lib", lib]
+        client_args += ["--workload", workload.name, "--port", port, "--loop", loop]
+        if seconds:
+            client_args += ["--seconds", str(seconds)]
         if count:
             client_args += ["--count", str(count)]
         elif quick:
@@ -150,20 +172,20 @@ def run_one(
         if client_profile:
             client_args += ["--profile", client_profile]
         client = Child(client_args, log)
-        ready = client.readline(150)
-        if ready != "READY":
+        ready = client.readline(150 * slow)
+        if ready != f"READY {loop}":
             raise RuntimeError(f"client said {ready!r}")
         memory = workload.kind == "memory"
-        before = server.ask("rss" if memory else "cpu")
+        before = server.ask("rss" if memory else "cpu", 30 * slow)
         if server_profile:
             server.ask("prof-start")
         client.send("go")
-        line = client.readline(workload.seconds + 90)
+        line = client.readline((seconds or workload.seconds) + 90 * slow)
         if not line.startswith("RESULT "):
             raise RuntimeError(f"client said {line!r}")
         if server_profile:
             server.ask("prof-stop")
-        after = server.ask("rss" if memory else "cpu")
+        after = server.ask("rss" if memory else "cpu", 30 * slow)
         result: Dict[str, Any] = json.loads(line[len("RESULT ") :])
         if memory:
             result["rss_before_kib"] = before["rss_kib"]
@@ -172,10 +194,10 @@ def run_one(
             result["server_cpu"] = after["cpu"] - before["cpu"]
             result["server_minflt"] = after["minflt"] - before["minflt"]
         client.send("go")
-        done = client.readline(90)
+        done = client.readline(90 * slow)
         if done != "DONE":
             raise RuntimeError(f"client said {done!r}")
-        client.finish()
+        client.finish(20 * slow)
         return result
     finally:
         if client is not None and client.proc.poll() is None:
@@ -185,7 +207,7 @@ def run_one(
             server.send("quit")
         except OSError:
             pass
-        server.finish()
+        server.finish(20 * slow)
 
 
 def metrics(workload: Workload, raw: Dict[str, Any]) -> Dict[str, float]:
@@ -277,17 +299,21 @@ def environment() -> Dict[str, Any]:
         [
             PY,
             "-c",
-            "import aiohttp, websockets, importlib.util as u; "
+            "import aiohttp, websockets, importlib.util as u, importlib.metadata as m\n"
+            "def v(name):\n"
+            "    try: return m.version(name)\n"
+            "    except m.PackageNotFoundError: return '-'\n"
             "print(aiohttp.__version__, websockets.__version__, "
-            "u.find_spec('websockets.speedups') is not None)",
+            "u.find_spec('websockets.speedups') is not None, v('uvloop'), v('picows'))",
         ],
         capture_output=True,
         text=True,
         cwd=BENCH,
     ).stdout.split()
-    if len(versions) == 3:
+    if len(versions) == 5:
         info["aiohttp"], info["websockets"] = versions[:2]
         info["speedups"] = versions[2] == "True"
+        info["uvloop"], info["picows"] = versions[3:]
     return info
 
 
@@ -312,7 +338,7 @@ def analyze(
                 key: summarize([value[key] for value in good]) for key in good[0]
             }
         ours = reps.get("websockets", [])
-        for other in ("aiohttp", "raw"):
+        for other in OTHERS:
             theirs = reps.get(other)
             if not theirs:
                 continue
@@ -333,21 +359,31 @@ def analyze(
     return analysis
 
 
-# Targets of the issue: (workload, metric, against, bound, direction).
+def analyze_loops(
+    runs: Dict[str, Dict[str, Dict[str, List[Optional[Dict[str, Any]]]]]],
+) -> Dict[str, Any]:
+    """:func:`analyze` for each event loop: ``{loop: {workload: ...}}``."""
+    return {loop: analyze(per_loop) for loop, per_loop in runs.items()}
+
+
+# Targets: (loop, workload, metric, against, bound, direction). Issue 16's
+# come first; the earlier ones must not regress.
 TARGETS = [
-    ("conc100", "server_us", "aiohttp", 1.0, "<="),
-    ("conc100", "client_us", "aiohttp", 1.0, "<="),
-    ("conc100", "server_us", "raw", 2.0, "<="),
-    ("conc100", "client_us", "raw", 2.0, "<="),
-    ("rt64", "cpu_rate", "aiohttp", 1.0, ">="),
-    ("rt4k", "cpu_rate", "aiohttp", 1.0, ">="),
-    ("stream1m", "cpu_rate", "aiohttp", 2.5, ">="),
-    ("stream1m", "cpu_rate", "raw", 0.6, ">="),
-    ("handshake", "server_us", "aiohttp", 1.0, "<="),
-    ("handshake", "client_us", "aiohttp", 1.0, "<="),
-    ("memory", "kib_per_conn", None, 10.0, "<="),
-    ("memory-deflate", "kib_per_conn", None, 64.0, "<="),
-    ("stream64k-deflate", "cpu_rate", "aiohttp", 1.0, ">="),
+    ("asyncio", "handshake", "server_us", "aiohttp", 0.6, "<="),
+    ("asyncio", "handshake", "client_us", "aiohttp", 0.6, "<="),
+    ("asyncio", "conc100", "server_us", "raw", 1.3, "<="),
+    ("asyncio", "conc100", "client_us", "raw", 1.3, "<="),
+    ("uvloop", "conc100", "server_us", "picows", 1.5, "<="),
+    ("uvloop", "conc100", "client_us", "picows", 1.5, "<="),
+    ("asyncio", "conc100", "server_us", "aiohttp", 1.0, "<="),
+    ("asyncio", "conc100", "client_us", "aiohttp", 1.0, "<="),
+    ("asyncio", "rt64", "cpu_rate", "aiohttp", 1.0, ">="),
+    ("asyncio", "rt4k", "cpu_rate", "aiohttp", 1.0, ">="),
+    ("asyncio", "stream1m", "cpu_rate", "aiohttp", 2.5, ">="),
+    ("asyncio", "stream1m", "cpu_rate", "raw", 0.6, ">="),
+    ("asyncio", "memory", "kib_per_conn", None, 10.0, "<="),
+    ("asyncio", "memory-deflate", "kib_per_conn", None, 64.0, "<="),
+    ("asyncio", "stream64k-deflate", "cpu_rate", "aiohttp", 1.0, ">="),
 ]
 
 METRIC_NAMES = {
@@ -364,9 +400,10 @@ METRIC_NAMES = {
 def check_targets(
     analysis: Dict[str, Any], mask: Dict[str, float]
 ) -> List[Dict[str, Any]]:
+    """Check the targets against ``analysis``, ``{loop: {workload: ...}}``."""
     checks = []
-    for name, metric, against, bound, direction in TARGETS:
-        entry = analysis.get(name)
+    for loop, name, metric, against, bound, direction in TARGETS:
+        entry = analysis.get(loop, {}).get(name)
         if entry is None:
             continue
         if against is None:
@@ -380,7 +417,7 @@ def check_targets(
         met = None
         if value is not None:
             met = value <= bound if direction == "<=" else value >= bound
-        checks.append({"target": label, "value": value, "met": met})
+        checks.append({"target": f"{label} ({loop})", "value": value, "met": met})
     if "C" in mask:
         checks.append(
             {
@@ -436,22 +473,25 @@ def unit_label(workload: Workload, metric: str) -> str:
 def table_rows(
     analysis: Dict[str, Any], metrics_: List[str], ranges: bool
 ) -> List[List[str]]:
+    """Rows of a table: each workload and metric, one row per loop."""
     rows = []
     for workload in WORKLOADS:
-        entry = analysis.get(workload.name)
-        if entry is None:
-            continue
         for metric in metrics_:
-            if not any(metric in stats for stats in entry["libs"].values()):
-                continue
-            row = [workload.name, METRIC_NAMES[metric], unit_label(workload, metric)]
-            for lib in LIBS:
-                row.append(cell(entry["libs"].get(lib, {}).get(metric), ranges))
-            for other in ("aiohttp", "raw"):
-                row.append(
-                    ratio_cell(entry["ratios"].get(other, {}).get(metric), ranges)
-                )
-            rows.append(row)
+            for loop in LOOPS:
+                entry = analysis.get(loop, {}).get(workload.name)
+                if entry is None:
+                    continue
+                if not any(metric in stats for stats in entry["libs"].values()):
+                    continue
+                unit = unit_label(workload, metric)
+                row = [workload.name, METRIC_NAMES[metric], unit, loop]
+                for lib in LIBS:
+                    row.append(cell(entry["libs"].get(lib, {}).get(metric), ranges))
+                for other in OTHERS:
+                    row.append(
+                        ratio_cell(entry["ratios"].get(other, {}).get(metric), ranges)
+                    )
+                rows.append(row)
     return rows
 
 
@@ -459,11 +499,9 @@ HEADER = [
     "workload",
     "metric",
     "unit",
-    "websockets",
-    "aiohttp",
-    "raw",
-    "÷ aiohttp",
-    "÷ raw",
+    "loop",
+    *LIBS,
+    *(f"÷ {other}" for other in OTHERS),
 ]
 
 
@@ -506,7 +544,9 @@ def describe(report: Dict[str, Any]) -> str:
         f"{report['mode']} run, {report['reps']} repetition(s), {env.get('date')}; "
         f"commit {env.get('commit', '?')}; websockets {env.get('websockets', '?')} "
         f"(C speedups: {env.get('speedups', '?')}), aiohttp {env.get('aiohttp', '?')}, "
-        f"Python {env['python']}; {env.get('cores')} cores ({env.get('cpu', '?')}), "
+        f"picows {env.get('picows', '?')}, uvloop {env.get('uvloop', '?')}, "
+        f"Python {env['python']}; event loops: {', '.join(report['loops'])}; "
+        f"{env.get('cores')} cores ({env.get('cpu', '?')}), "
         f"server and client pinned to separate cores: {env['pinned']}. "
         f"Load average (1, 5, 15 min) before: {loads(load[0])}; "
         f"after: {loads(load[1])}.{busy}{tuned}"
@@ -527,7 +567,10 @@ def markdown(report: Dict[str, Any]) -> str:
         'section. "CPU-bound throughput" is units per CPU second of the '
         "busiest side (of both sides added up for one-connection round trips, "
         "where they take turns): what a dedicated core would sustain. "
-        "Streaming is one-way, client to server, per MB = 10^6 payload bytes.",
+        "Streaming is one-way, client to server, per MB = 10^6 payload bytes. "
+        'Loop "asyncio" is the standard library\'s default event loop, "uvloop" '
+        "uvloop's; every library runs on the loop of its row (picows with its "
+        "own transport, aiofastnet, as installed by default).",
         "",
         "## CPU per unit of work (lower is better)",
         "",
@@ -575,8 +618,11 @@ def markdown(report: Dict[str, Any]) -> str:
         parts += [f"apply_mask on 1 MiB (bench/bench_mask.py): {figures}.", ""]
     parts += ["## Workloads", ""]
     for workload in WORKLOADS:
-        if workload.name in analysis:
+        if any(workload.name in per_loop for per_loop in analysis.values()):
             parts.append(f"* `{workload.name}`: {workload.title}.")
+    if report.get("skipped"):
+        parts += ["", "## Skipped", ""]
+        parts += [f"* {skip}" for skip in report["skipped"]]
     if report["errors"]:
         parts += ["", "## Errors", ""]
         parts += [f"* {error}" for error in report["errors"]]
@@ -585,16 +631,7 @@ def markdown(report: Dict[str, Any]) -> str:
 
 def rst_summary(report: Dict[str, Any]) -> str:
     analysis = report["analysis"]
-    header = [
-        "workload",
-        "metric",
-        "unit",
-        "websockets",
-        "aiohttp",
-        "raw",
-        "÷ aiohttp",
-        "÷ raw",
-    ]
+    header = HEADER
     rows = table_rows(analysis, ["server_us", "client_us", "kib_per_conn"], False)
     return "\n".join(
         [
@@ -664,38 +701,68 @@ def write(report: Dict[str, Any], out: str, docs: bool) -> None:
             print(f"{DOCS} has no results section ({DOCS_BEGIN}): not updated.")
 
 
+def importable(module: str) -> bool:
+    """Whether the benchmark's Python can import ``module``."""
+    check = [PY, "-c", f"import {module}"]
+    return subprocess.run(check, capture_output=True, cwd=BENCH).returncode == 0
+
+
 def measure(args: argparse.Namespace) -> Dict[str, Any]:
     """Run every repetition of the selected workloads; return the report."""
     quick = args.quick
     reps = args.reps or (1 if quick else 5)
     selected = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
+    loops = list(LOOPS) if args.loop == "both" else [args.loop]
+    libs_wanted = args.libs.split(",") if args.libs else list(LIBS)
+    errors: List[str] = []
+    skipped: List[str] = []
+    for optional in ("uvloop", "picows"):
+        if not importable(optional):
+            skipped.append(f"{optional} can't be imported: not measured")
+            print(f"WARNING: {skipped[-1]}", file=sys.stderr, flush=True)
+            if optional in loops:
+                loops.remove(optional)
+            if optional in libs_wanted:
+                libs_wanted.remove(optional)
+    if not loops:
+        raise SystemExit("no event loop to measure")
     os.makedirs(os.path.join(BENCH, ".work"), exist_ok=True)
     load_before = load_average()
     env = environment()
-    runs: Dict[str, Dict[str, List[Optional[Dict[str, Any]]]]] = {}
-    errors: List[str] = []
+    runs: Dict[str, Dict[str, Dict[str, List[Optional[Dict[str, Any]]]]]] = {}
     started = time.monotonic()
     with open(os.path.join(BENCH, ".work", "children.log"), "w") as log:
         for rep in range(reps):
             for workload in selected:
-                libs = list(workload.libs)
-                shift = rep % len(libs)
-                for lib in libs[shift:] + libs[:shift]:
-                    raw = run_and_check(workload, lib, quick, log, rep, errors)
-                    per_lib = runs.setdefault(workload.name, {})
-                    per_lib.setdefault(lib, []).append(raw)
-                    if raw is not None:
-                        shown = metrics(workload, raw)
-                        text = ", ".join(f"{k} {fmt(v)}" for k, v in shown.items())
-                        print(
-                            f"rep {rep + 1}/{reps} {workload.name:18} {lib:10} {text}",
-                            flush=True,
+                # Alternate the order of the loops, rotate the libraries.
+                order = loops if rep % 2 == 0 else loops[::-1]
+                for loop in order:
+                    libs = [lib for lib in workload.libs if lib in libs_wanted]
+                    if not libs:
+                        continue
+                    shift = rep % len(libs)
+                    for lib in libs[shift:] + libs[:shift]:
+                        raw = run_and_check(
+                            workload, lib, quick, log, rep, errors, loop
                         )
+                        per_lib = runs.setdefault(loop, {}).setdefault(
+                            workload.name, {}
+                        )
+                        per_lib.setdefault(lib, []).append(raw)
+                        if raw is not None:
+                            shown = metrics(workload, raw)
+                            text = ", ".join(f"{k} {fmt(v)}" for k, v in shown.items())
+                            print(
+                                f"rep {rep + 1}/{reps} {workload.name:17} {loop:7} "
+                                f"{lib:10} {text}",
+                                flush=True,
+                            )
     mask = mask_throughput()
-    analysis = analyze(runs)
+    analysis = analyze_loops(runs)
     report = {
         "mode": "quick" if quick else "full",
         "reps": reps,
+        "loops": loops,
         "environment": env,
         "load_before": load_before,
         "load_after": load_average(),
@@ -715,18 +782,25 @@ def measure(args: argparse.Namespace) -> Dict[str, Any]:
         "analysis": analysis,
         "mask": mask,
         "errors": errors,
+        "skipped": skipped,
     }
     report["targets"] = check_targets(analysis, mask)
     return report
 
 
 def run_and_check(
-    workload: Workload, lib: str, quick: bool, log: Any, rep: int, errors: List[str]
+    workload: Workload,
+    lib: str,
+    quick: bool,
+    log: Any,
+    rep: int,
+    errors: List[str],
+    loop: str = "asyncio",
 ) -> Optional[Dict[str, Any]]:
     """run_one(), with failures and anomalies recorded in ``errors``."""
-    where = f"rep {rep + 1}, {workload.name}, {lib}"
+    where = f"rep {rep + 1}, {workload.name}, {loop}, {lib}"
     try:
-        raw = run_one(workload, lib, quick, log)
+        raw = run_one(workload, lib, quick, log, loop=loop)
     except Exception as exc:  # report and go on with the next run
         errors.append(f"{where}: {exc!r}")
         print(f"  ERROR {errors[-1]}", flush=True)
@@ -740,6 +814,15 @@ def run_and_check(
     return raw
 
 
+def upgrade(report: Dict[str, Any]) -> Dict[str, Any]:
+    """Read a report of an older run: before loops, runs were per workload."""
+    if "loops" not in report:
+        report["loops"] = ["asyncio"]
+        report["runs"] = {"asyncio": report["runs"]}
+    report.setdefault("skipped", [])
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group(required=True)
@@ -748,6 +831,16 @@ def main() -> None:
     group.add_argument("--render", metavar="JSON", help="rewrite outputs from JSON")
     parser.add_argument("--reps", type=int, default=0, help="repetitions")
     parser.add_argument("--only", default="", help="comma-separated workloads")
+    parser.add_argument(
+        "--loop",
+        choices=[*LOOPS, "both"],
+        default="both",
+        help="event loop(s) of the server and client processes (default: both, "
+        "side by side)",
+    )
+    parser.add_argument(
+        "--libs", default="", help="comma-separated libraries (default: all)"
+    )
     parser.add_argument("--out", default="", help="output directory")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument(
@@ -762,15 +855,15 @@ def main() -> None:
 
     if args.render:
         with open(args.render) as file:
-            report = json.load(file)
+            report = upgrade(json.load(file))
         # Recompute what derives from the raw runs, with the current code.
-        report["analysis"] = analyze(report["runs"])
+        report["analysis"] = analyze_loops(report["runs"])
         report["targets"] = check_targets(report["analysis"], report["mask"])
     else:
         report = measure(args)
     quick = report["mode"] == "quick"
     out = args.out or os.path.join(BENCH, ".work" if quick else "results")
-    docs = not quick and not args.no_docs and not args.only
+    docs = not quick and not args.no_docs and not args.only and not args.libs
     write(report, out, docs)
 
 

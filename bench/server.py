@@ -1,7 +1,8 @@
 """Benchmark server process: one library, one mode, driven by the orchestrator.
 
-Usage: python bench/server.py --lib {websockets,aiohttp,raw} --mode {echo,sink}
-       [--deflate] [--cpu N] [--profile FILE]
+Usage: python bench/server.py --lib {websockets,aiohttp,raw,picows}
+       --mode {echo,sink} [--loop {asyncio,uvloop}] [--deflate] [--cpu N]
+       [--profile FILE]
 
 Prints ``READY <port>`` once listening, then answers commands read on
 standard input, one per line, with one line of JSON each:
@@ -113,6 +114,14 @@ async def start_raw(mode: str, deflate: bool) -> tuple[int, Any]:
     return port, stop
 
 
+async def start_picows(mode: str, deflate: bool) -> tuple[int, Any]:
+    if deflate:
+        raise SystemExit("picows doesn't implement permessage-deflate")
+    import picows_peer
+
+    return await picows_peer.start_server(mode)
+
+
 def dump_allocations(path: str) -> None:
     """Write the memory blocks still allocated since tracemalloc started."""
     snapshot = tracemalloc.take_snapshot()
@@ -129,7 +138,12 @@ def dump_allocations(path: str) -> None:
         json.dump(sites, file)
 
 
-STARTERS = {"websockets": start_websockets, "aiohttp": start_aiohttp, "raw": start_raw}
+STARTERS = {
+    "websockets": start_websockets,
+    "aiohttp": start_aiohttp,
+    "raw": start_raw,
+    "picows": start_picows,
+}
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -138,7 +152,7 @@ async def main(args: argparse.Namespace) -> None:
     stdin = common.StdinLines()
     await stdin.start()
     profiler: Optional[cProfile.Profile] = None
-    common.emit(f"READY {port}")
+    common.emit(f"READY {port} {common.loop_name()}")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + common.PROCESS_DEADLINE
     while True:
@@ -183,6 +197,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lib", choices=sorted(STARTERS), required=True)
     parser.add_argument("--mode", choices=["echo", "sink"], default="echo")
+    parser.add_argument("--loop", choices=common.LOOPS, default="asyncio")
     parser.add_argument("--deflate", action="store_true")
     parser.add_argument("--cpu", type=int, default=None)
     parser.add_argument("--profile", default="server.prof")
@@ -193,4 +208,4 @@ if __name__ == "__main__":
     )
     arguments = parser.parse_args()
     common.pin(arguments.cpu)
-    asyncio.run(main(arguments))
+    common.run(main(arguments), arguments.loop)

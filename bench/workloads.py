@@ -26,7 +26,7 @@ class Workload:
     params: Dict[str, Any] = field(default_factory=dict)
     deflate: bool = False
     seconds: float = 20.0  # time limit of the measured section
-    libs: Tuple[str, ...] = ("websockets", "aiohttp", "raw")
+    libs: Tuple[str, ...] = ("websockets", "aiohttp", "raw", "picows")
 
     @property
     def server_mode(self) -> str:

@@ -12,6 +12,11 @@
 #                   which writes bench/results/broadcast.*
 # make bench-quick  under a minute, for day-to-day work; writes bench/.work/
 # make bench-profile  cProfile of both sides, writes bench/results/profile/
+# make bench-callgrind  instructions per handshake and per round trip, with
+#                   valgrind (deterministic, whatever the machine's load)
+#
+# bench and bench-quick measure both event loops, asyncio's default loop and
+# uvloop, side by side; `bench/run.py --loop uvloop` measures one.
 #
 # Not part of `make test`: benchmarks on a shared machine are not pass/fail.
 
@@ -19,7 +24,7 @@ BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.stamp-installed
 
-.PHONY: bench bench-quick bench-profile bench-venv
+.PHONY: bench bench-quick bench-profile bench-callgrind bench-venv
 
 $(BENCH_STAMP): bench/requirements.txt pyproject.toml setup.py src/websockets/speedups.c
 	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
@@ -39,3 +44,6 @@ bench-quick: $(BENCH_STAMP)
 
 bench-profile: $(BENCH_STAMP)
 	$(BENCH_PY) bench/profiling.py
+
+bench-callgrind: $(BENCH_STAMP)
+	$(BENCH_PY) bench/callgrind.py --only handshake,conc100 --loop both
