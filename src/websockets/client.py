@@ -241,7 +241,15 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
                 else extra_headers
             )
         request_headers.setdefault("User-Agent", USER_AGENT)
-        check_headers(request_headers)
+        # Host comes from a valid URI and build_request() writes valid
+        # headers: only what the caller provides needs checking.
+        if (
+            origin is not None
+            or available_extensions is not None
+            or available_subprotocols is not None
+            or extra_headers is not None
+        ):
+            check_headers(request_headers)
 
         self.write_http_request(wsuri.resource_name, request_headers)
         status_code, response_headers = await self.read_http_response()

@@ -93,7 +93,20 @@ class Headers(MutableMapping[str, str]):
     def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
         self._keys: List[str] = []
         self._list: List[Tuple[str, str]] = []
-        self.update(*args, **kwargs)
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    @classmethod
+    def _from_pairs(cls, pairs: List[Tuple[str, str]]) -> Headers:
+        """Build headers from ``(name, value)`` pairs known to be strings,
+        as ``headers[name] = value`` for each would, in one pass."""
+        headers = cls()
+        common = _COMMON_NAMES
+        items = [(common.get(name, name), value) for name, value in pairs]
+        keys = [name.lower() for name, _ in items]
+        headers._keys = [common.get(key, key) for key in keys]
+        headers._list = items
+        return headers
 
     def __str__(self) -> str:
         """Serialize headers for an HTTP message, ending with a blank line."""
@@ -162,6 +175,17 @@ class Headers(MutableMapping[str, str]):
         return self._as_dict() == other._as_dict()
 
     __hash__ = None  # type: ignore[assignment]
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Return the value of ``key``; if there's none, set it to ``default``
+        and return ``default``, like :meth:`dict.setdefault`.
+
+        :raises MultipleValuesError: if ``key`` has several values
+        """
+        if key.lower() in self._keys:
+            return self[key]
+        self[key] = default
+        return default
 
     def clear(self) -> None:
         """Remove all headers."""

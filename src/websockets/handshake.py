@@ -154,26 +154,28 @@ def check_upgrade(headers: Headers) -> None:
     # RFC 6455, section 4.2.1, item 4: a Connection header field that
     # includes the token "Upgrade", treated as an ASCII case-insensitive
     # value.
-    connection: List[ConnectionOption] = [
-        option
-        for value in headers.get_all("Connection")
-        for option in parse_connection(value)
-    ]
-    if not any(value.lower() == "upgrade" for value in connection):
-        raise InvalidUpgrade(
-            "Connection", ", ".join(connection) if connection else None
-        )
+    values = headers.get_all("Connection")
+    # Fast path: the usual single "Connection: Upgrade" needs no parsing.
+    if not (len(values) == 1 and values[0].lower() == "upgrade"):
+        connection: List[ConnectionOption] = [
+            option for value in values for option in parse_connection(value)
+        ]
+        if not any(value.lower() == "upgrade" for value in connection):
+            raise InvalidUpgrade(
+                "Connection", ", ".join(connection) if connection else None
+            )
 
     # RFC 6455, section 4.2.1, item 3: an Upgrade header field containing the
     # value "websocket", treated as an ASCII case-insensitive value. Like
     # websockets 8.1, require "websocket" to be the only protocol.
-    upgrade: List[UpgradeProtocol] = [
-        protocol
-        for value in headers.get_all("Upgrade")
-        for protocol in parse_upgrade(value)
-    ]
-    if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-        raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
+    values = headers.get_all("Upgrade")
+    # Fast path: the usual single "Upgrade: websocket" needs no parsing.
+    if not (len(values) == 1 and values[0].lower() == "websocket"):
+        upgrade: List[UpgradeProtocol] = [
+            protocol for value in values for protocol in parse_upgrade(value)
+        ]
+        if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
+            raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
 
 
 def get_single_header(headers: Headers, name: str) -> str:

@@ -10,12 +10,15 @@ from :mod:`websockets.http`.
 
 from __future__ import annotations
 
+import email.utils
 import re
 import sys
-from typing import Awaitable, Protocol, Tuple
+import time
+from typing import Awaitable, Optional, Protocol, Tuple
 
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import SecurityError
+from .streams import StreamBuffer
 from .version import version as websockets_version
 
 __all__ = [
@@ -74,6 +77,13 @@ _target_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 # RFC 7230, section 3.1.2: status-code = 3DIGIT
 _status_re = re.compile(rb"[0-9]{3}")
 
+# Header lines, each with its CRLF, as read_headers() accepts them: a token,
+# a colon, then a value (with its surrounding whitespace, which _value_re
+# accepts as well). For checking a whole block of headers with one match.
+_header_lines_re = re.compile(
+    rb"(?:" + _token_re.pattern + rb":" + _value_re.pattern + rb"\r\n)*"
+)
+
 
 # The same grammar for headers that websockets writes, as str: a name is a
 # token; a value has no control characters but HTAB (no CR or LF, which would
@@ -92,6 +102,22 @@ def check_headers(headers: Headers) -> None:
     for name, value in headers.raw_items():
         if not _str_token_re.fullmatch(name) or not _str_value_re.fullmatch(value):
             raise ValueError(f"invalid HTTP header: {name!r}: {value!r}")
+
+
+_date: Tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """Return the current date for a ``Date`` header (RFC 7231, 7.1.1.2).
+
+    Formatted once per second at most: a busy server answers many
+    handshakes within the same second.
+    """
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, email.utils.formatdate(now, usegmt=True))
+    return _date[1]
 
 
 def d(value: bytes) -> str:
@@ -216,6 +242,10 @@ async def read_headers(stream: StreamLike) -> Headers:
         or a line is longer than :data:`MAX_LINE`
     :raises ValueError: if a header isn't well formatted
     """
+    headers = read_headers_nowait(stream)
+    if headers is not None:
+        return headers
+
     # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
     headers = Headers()
     for _ in range(MAX_HEADERS + 1):
@@ -241,6 +271,47 @@ async def read_headers(stream: StreamLike) -> Headers:
         raise SecurityError("too many HTTP headers")
 
     return headers
+
+
+def read_headers_nowait(stream: StreamLike) -> Optional[Headers]:
+    """Parse all the headers at once, if the stream has them buffered.
+
+    The fast path of :func:`read_headers`: a request or a response usually
+    arrives in one segment, so that once the start line is read, the headers
+    are all there. When the buffer of ``stream``, a
+    :class:`~websockets.streams.StreamBuffer`, holds them up to the empty
+    line, every line ends with CRLF, no line exceeds :data:`MAX_LINE`, there
+    are at most :data:`MAX_HEADERS` headers and all of them are well formed,
+    remove them from the buffer and return them. Otherwise, return ``None``
+    and leave the buffer alone: reading line by line gives the result or the
+    error, as it always did.
+    """
+    if not isinstance(stream, StreamBuffer):
+        return None
+    if stream.peek(2) == b"\r\n":
+        stream.discard(2)
+        return Headers()
+    end = stream.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    block = stream.peek(end + 2)  # header lines, each with its CRLF
+    # RFC 7230, section 3: lines end with CRLF; no bare LF, no long line.
+    if block.count(b"\n") != block.count(b"\r\n"):
+        return None
+    if len(block) > MAX_LINE and max(map(len, block.split(b"\r\n"))) > MAX_LINE - 2:
+        return None
+    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
+    if not _header_lines_re.fullmatch(block):
+        return None
+    lines = decode(block[:-2]).split("\r\n")
+    if len(lines) > MAX_HEADERS:
+        return None
+    stream.discard(end + 4)
+    pairs = []
+    for line in lines:
+        name, _, value = line.partition(":")
+        pairs.append((name, value.strip(" \t")))
+    return Headers._from_pairs(pairs)
 
 
 async def read_line(stream: StreamLike) -> bytes:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import http
 import inspect
@@ -45,7 +44,7 @@ from .extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from .handlers import adapt_handler
 from .handshake import build_response, check_request
 from .headers import build_extension, parse_extension, parse_subprotocol
-from .http import USER_AGENT, check_headers, read_request
+from .http import USER_AGENT, check_headers, http_date, read_request
 from .protocol import State, WebSocketCommonProtocol
 from .server_lifecycle import WebSocketServer
 from .typing import ExtensionHeader, MaxSize, Origin, Subprotocol
@@ -321,7 +320,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             )
         self._log(logger).info("Opening handshake failed: HTTP %d: %s", status, exc)
 
-        headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        headers.setdefault("Date", http_date())
         headers.setdefault("Server", USER_AGENT)
         headers.setdefault("Content-Length", str(len(body)))
         headers.setdefault("Content-Type", "text/plain")
@@ -546,8 +545,16 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         """
         path, request_headers = await self.read_http_request()
 
-        # Hook for answering health checks, authenticating, etc.
-        early_response_or_awaitable: Any = self.process_request(path, request_headers)
+        # Hook for answering health checks, authenticating, etc. Without a
+        # process_request argument or override, there's nothing to await.
+        early_response_or_awaitable: Any = None
+        process_request = self.process_request
+        if (
+            self._process_request is not None
+            or getattr(process_request, "__func__", None)
+            is not _DEFAULT_PROCESS_REQUEST
+        ):
+            early_response_or_awaitable = process_request(path, request_headers)
         if inspect.isawaitable(early_response_or_awaitable):
             early_response_or_awaitable = await early_response_or_awaitable
         early_response: Optional[HTTPResponse] = early_response_or_awaitable
@@ -590,20 +597,35 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 if isinstance(extra_headers, Headers)
                 else extra_headers
             )
-        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+        response_headers.setdefault("Date", http_date())
         response_headers.setdefault("Server", USER_AGENT)
-
         # Hook for adding headers (cookies) or refusing the connection.
-        late_response: Any = self.process_response(
-            path, request_headers, response_headers
+        # Without a process_response argument or override, there's nothing
+        # to await.
+        process_response = self.process_response
+        hooked = (
+            self._process_response is not None
+            or getattr(process_response, "__func__", None)
+            is not _DEFAULT_PROCESS_RESPONSE
         )
-        if inspect.isawaitable(late_response):
-            late_response = await late_response
-        if self.closed:
-            raise self.connection_closed_exc()
-        if late_response is not None:
-            raise _abort(late_response)
-        check_headers(response_headers)
+        if hooked:
+            late_response: Any = process_response(
+                path, request_headers, response_headers
+            )
+            if inspect.isawaitable(late_response):
+                late_response = await late_response
+            if self.closed:
+                raise self.connection_closed_exc()
+            if late_response is not None:
+                raise _abort(late_response)
+        # What build_response() and the defaults write is known to be valid.
+        if (
+            hooked
+            or extensions_header is not None
+            or protocol_header is not None
+            or extra_headers is not None
+        ):
+            check_headers(response_headers)
 
         self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
         self.connection_open()
@@ -616,6 +638,11 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             # client gets a 503 response. A request that was read already
             # gets the 503 after process_request().
             self.reader.feed_eof()
+
+
+# The default hooks, which handshake() doesn't need to call.
+_DEFAULT_PROCESS_REQUEST = WebSocketServerProtocol.process_request
+_DEFAULT_PROCESS_RESPONSE = WebSocketServerProtocol.process_response
 
 
 def _enable_permessage_deflate(

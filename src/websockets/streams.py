@@ -113,6 +113,18 @@ class StreamBuffer:
         del self._buffer[:n]
         return data
 
+    def find(self, sub: bytes) -> int:
+        """Return the position of ``sub`` in the buffered bytes, or -1."""
+        return self._buffer.find(sub)
+
+    def peek(self, n: int) -> bytes:
+        """Return the first ``n`` buffered bytes without removing them."""
+        return bytes(self._buffer[:n])
+
+    def discard(self, n: int) -> None:
+        """Remove the first ``n`` buffered bytes."""
+        del self._buffer[:n]
+
     def take(self) -> bytes:
         """Remove and return every buffered byte."""
         data = bytes(self._buffer)
