@@ -138,6 +138,23 @@ def test_getitem_multiple_values() -> None:
     assert str(raised.value) == "'set-cookie'"
 
 
+def test_get_and_setdefault() -> None:
+    # Headers has its own get() and setdefault(), without exceptions for
+    # missing headers; they behave as Mapping's and MutableMapping's.
+    headers = Headers([("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("A", "1")])
+    assert headers.get("a") == "1"
+    assert headers.get("b") is None
+    assert headers.get("b", "2") == "2"
+    with pytest.raises(MultipleValuesError):
+        headers.get("set-cookie")
+    assert headers.setdefault("a", "2") == "1"
+    assert headers.setdefault("B", "2") == "2"
+    assert headers.get_all("b") == ["2"]
+    with pytest.raises(MultipleValuesError):
+        headers.setdefault("set-cookie", "c=3")
+    assert headers.get_all("set-cookie") == ["a=1", "b=2"]
+
+
 def test_multiple_values_error() -> None:
     assert issubclass(MultipleValuesError, LookupError)
     assert str(MultipleValuesError("Key")) == "'Key'"
@@ -302,7 +319,7 @@ def test_model(items: List[Tuple[str, str]]) -> None:
         values = [value for key, value in items if key.lower() == name]
         assert headers.get_all(name.upper()) == values
         if len(values) == 1:
-            assert headers[name] == values[0]
+            assert headers[name] == headers.get(name) == values[0]
         else:
             with pytest.raises(MultipleValuesError):
                 headers[name]

@@ -140,12 +140,23 @@ class Headers(MutableMapping[str, str]):
     # MutableMapping methods
 
     def __getitem__(self, key: str) -> str:
-        values = self.get_all(key)
-        if len(values) == 1:
-            return values[0]
-        if not values:
+        key_lower = key.lower()
+        keys = self._keys
+        count = keys.count(key_lower)
+        if count == 1:
+            return self._list[keys.index(key_lower)][1]
+        if not count:
             raise KeyError(key)
         raise MultipleValuesError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the only value of ``key``, or ``default`` if there's none.
+
+        :raises MultipleValuesError: if ``key`` has several values
+        """
+        if key.lower() not in self._keys:
+            return default
+        return self[key]
 
     def __setitem__(self, key: str, value: str) -> None:
         # Share one copy of common header names between all connections.
@@ -210,6 +221,8 @@ class Headers(MutableMapping[str, str]):
         :param key: header name
         """
         key_lower = key.lower()
+        if key_lower not in self._keys:
+            return []
         return [item[1] for k, item in zip(self._keys, self._list) if k == key_lower]
 
     def raw_items(self) -> Iterator[Tuple[str, str]]:
