@@ -2,7 +2,7 @@
 
 Usage: python bench/callgrind.py [--only handshake,conc100] [--libs websockets]
        [--loop asyncio|uvloop|both] [--sides server,client] [--count N]
-       [--repeat R] [--keep DIR]
+       [--repeat R] [--keep DIR] [--src DIR]
 
 CPU time on a shared 2-core machine varies with the load; instruction counts
 don't. For each workload, library, loop and side, this runs the benchmark's
@@ -18,6 +18,11 @@ depends on timing) shows in ``--repeat``.
 Callgrind counts instructions in user space only: system calls cost time
 that it doesn't see. It's the measure of choice for the Python and C code
 of a library, not a replacement for ``make bench``.
+
+``--src DIR`` measures the websockets package found in ``DIR`` (the ``src``
+directory of another checkout, e.g. a worktree of main, with its C extension
+built) instead of the one installed in the benchmark's venv: before/after
+comparisons without reinstalling anything.
 
 ``--keep DIR`` keeps the callgrind output files (``callgrind_annotate`` reads
 them: which functions the instructions went to).
@@ -86,7 +91,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=0, help="N (default per workload)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", default="", help="keep callgrind files here")
+    parser.add_argument("--src", default="", help="import websockets from here")
     args = parser.parse_args()
+    if args.src:
+        os.environ["PYTHONPATH"] = os.path.abspath(args.src)
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind isn't installed (Debian package: valgrind)")
     os.environ["PYTHONHASHSEED"] = "0"
