@@ -58,7 +58,14 @@ def instructions(path: str) -> int:
 
 
 def measure_once(
-    name: str, lib: str, loop: str, side: str, count: int, out: str, log: object
+    name: str,
+    lib: str,
+    loop: str,
+    side: str,
+    count: int,
+    out: str,
+    log: object,
+    kwargs: str = "",
 ) -> int:
     """Instructions of the measured side in a run of ``count`` units."""
     prefix = [
@@ -78,6 +85,8 @@ def measure_once(
         client_prefix=prefix if side == "client" else (),
         seconds=3600,
         timeout_factor=30,
+        server_kwargs=kwargs,
+        client_kwargs=kwargs,
     )
     return instructions(out)
 
@@ -92,6 +101,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", default="", help="keep callgrind files here")
     parser.add_argument("--src", default="", help="import websockets from here")
+    parser.add_argument(
+        "--kwargs",
+        default="",
+        help='more serve() and connect() arguments, JSON, e.g. {"ping_interval": null}',
+    )
     args = parser.parse_args()
     if args.src:
         os.environ["PYTHONPATH"] = os.path.abspath(args.src)
@@ -116,7 +130,16 @@ def main() -> None:
                                 stem = f"{name}-{loop}-{lib}-{side}-{units}-{rep}"
                                 out = os.path.join(work, f"{stem}.out")
                                 totals.append(
-                                    measure_once(name, lib, loop, side, units, out, log)
+                                    measure_once(
+                                        name,
+                                        lib,
+                                        loop,
+                                        side,
+                                        units,
+                                        out,
+                                        log,
+                                        args.kwargs,
+                                    )
                                 )
                             per_unit = (totals[1] - totals[0]) / count
                             results.setdefault(key, []).append(per_unit)

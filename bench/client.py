@@ -41,6 +41,10 @@ class Conn:
     negotiated: bool
 
 
+# Extra keyword arguments of websockets.connect(), from --kwargs (JSON).
+EXTRA: dict[str, Any] = {}
+
+
 class Client:
     def __init__(self, lib: str, port: int, deflate: bool) -> None:
         self.lib = lib
@@ -75,6 +79,7 @@ class Client:
                 f"ws://127.0.0.1:{self.port}/",
                 compression="deflate" if self.deflate else None,
                 max_size=None,
+                **EXTRA,
             )
             conn = Conn()
             conn.send_text = conn.send_bytes = ws.send
@@ -336,6 +341,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=0.0)
     parser.add_argument("--cpu", type=int, default=None)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--kwargs", default="{}", help="more connect() arguments")
     arguments = parser.parse_args()
+    EXTRA.update(json.loads(arguments.kwargs))
     common.pin(arguments.cpu)
     common.run(main(arguments), arguments.loop)

@@ -130,18 +130,23 @@ def run_one(
     client_prefix: Sequence[str] = (),
     seconds: float = 0.0,
     timeout_factor: float = 1.0,
+    server_kwargs: str = "",
+    client_kwargs: str = "",
 ) -> Dict[str, Any]:
     """One repetition of one workload with one library: raw measurements.
 
     ``server_prefix`` and ``client_prefix`` go before the command lines of
     the children (e.g. valgrind, see ``bench/callgrind.py``), whose waits
     are then ``timeout_factor`` times longer; ``seconds`` overrides the
-    workload's time limit.
+    workload's time limit. ``server_kwargs`` and ``client_kwargs`` (JSON)
+    are more arguments of ``serve()`` and ``connect()`` for websockets.
     """
     server_cpu, client_cpu = cpus()
     slow = timeout_factor
     server_args = [*server_prefix, PY, "server.py", "--lib", lib]
     server_args += ["--mode", workload.server_mode, "--loop", loop]
+    if server_kwargs:
+        server_args += ["--kwargs", server_kwargs]
     if workload.deflate:
         server_args.append("--deflate")
     if server_cpu is not None:
@@ -163,6 +168,8 @@ def run_one(
         client_args += ["--workload", workload.name, "--port", port, "--loop", loop]
         if seconds:
             client_args += ["--seconds", str(seconds)]
+        if client_kwargs:
+            client_args += ["--kwargs", client_kwargs]
         if count:
             client_args += ["--count", str(count)]
         elif quick:

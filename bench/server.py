@@ -32,6 +32,10 @@ from typing import Any, Optional
 
 import common
 
+# Extra keyword arguments of websockets.serve(), from --kwargs (JSON): for
+# measuring what a feature costs, e.g. '{"open_timeout": null}'.
+EXTRA: dict[str, Any] = {}
+
 
 async def start_websockets(mode: str, deflate: bool) -> tuple[int, Any]:
     import websockets
@@ -54,6 +58,7 @@ async def start_websockets(mode: str, deflate: bool) -> tuple[int, Any]:
         0,
         compression="deflate" if deflate else None,
         max_size=None,
+        **EXTRA,
     )
     port = server.sockets[0].getsockname()[1]
 
@@ -199,6 +204,7 @@ if __name__ == "__main__":
     parser.add_argument("--mode", choices=["echo", "sink"], default="echo")
     parser.add_argument("--loop", choices=common.LOOPS, default="asyncio")
     parser.add_argument("--deflate", action="store_true")
+    parser.add_argument("--kwargs", default="{}", help="more serve() arguments")
     parser.add_argument("--cpu", type=int, default=None)
     parser.add_argument("--profile", default="server.prof")
     parser.add_argument(
@@ -207,5 +213,6 @@ if __name__ == "__main__":
         help="profile memory allocations instead of CPU time",
     )
     arguments = parser.parse_args()
+    EXTRA.update(json.loads(arguments.kwargs))
     common.pin(arguments.cpu)
     common.run(main(arguments), arguments.loop)

@@ -110,7 +110,7 @@ class Headers(MutableMapping[str, str]):
 
     def __str__(self) -> str:
         """Serialize headers for an HTTP message, ending with a blank line."""
-        return "".join(f"{key}: {value}\r\n" for key, value in self._list) + "\r\n"
+        return "".join([f"{key}: {value}\r\n" for key, value in self._list]) + "\r\n"
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self._list!r})"

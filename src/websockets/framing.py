@@ -521,9 +521,10 @@ class FrameParser:
         pos = self._pos
         end = len(buffer)
         if end - pos >= 2:
-            header_size, length = decode_header(
-                buffer, pos, end, self.mask, wire_limit(self.max_size, self.extensions)
-            )
+            limit = self.max_size
+            if self.extensions:
+                limit = wire_limit(limit, self.extensions)
+            header_size, length = decode_header(buffer, pos, end, self.mask, limit)
             stop = pos + header_size + length
             # Fast path: the whole frame is in the current buffer. The
             # payload is copied once, by unmasking or by slicing.
@@ -547,6 +548,9 @@ class FrameParser:
                 return _tuple_new(
                     Frame, (b0 > 127, b0 & 0x0F, data, False, False, False)
                 )
+        elif pos == end and not self._chunks:
+            # Everything received was parsed: the usual end of a chunk.
+            return None
         return self._next_frame_slow()
 
     def _make_frame(self, b0: int, data: bytes) -> Frame:
