@@ -25,6 +25,9 @@ from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
 # Large enough for stream1m (1 MiB messages); picows's default is 10 MiB.
 MAX_FRAME_SIZE = 64 * 1024 * 1024
+# picows's default is 5 s; a side run under valgrind (bench/callgrind.py)
+# takes longer than that to complete 50 handshakes at once.
+HANDSHAKE_TIMEOUT = 60.0
 
 TEXT = WSMsgType.TEXT
 BINARY = WSMsgType.BINARY
@@ -62,6 +65,7 @@ async def start_server(mode: str) -> tuple[int, Any]:
         "127.0.0.1",
         0,
         max_frame_size=MAX_FRAME_SIZE,
+        websocket_handshake_timeout=HANDSHAKE_TIMEOUT,
         backlog=1024,
     )
     port = server.sockets[0].getsockname()[1]
@@ -162,6 +166,9 @@ class ClientListener(WSListener):  # type: ignore[misc]
 
 async def connect(port: int) -> ClientListener:
     _, listener = await picows.ws_connect(
-        ClientListener, f"ws://127.0.0.1:{port}/", max_frame_size=MAX_FRAME_SIZE
+        ClientListener,
+        f"ws://127.0.0.1:{port}/",
+        max_frame_size=MAX_FRAME_SIZE,
+        websocket_handshake_timeout=HANDSHAKE_TIMEOUT,
     )
     return listener  # type: ignore[no-any-return]
