@@ -239,8 +239,12 @@ def pproxy(directory: pathlib.Path, *, scheme: str, user_info: str) -> ProxyServ
     port = free_port()
     argv: List[str] = [
         sys.executable,
-        "-m",
-        "pproxy",
+        # pproxy switches to uvloop whenever it can import it, which .venv
+        # has for make test's uvloop pass, and then fails to start with
+        # recent uvloop ("no current event loop"): hide uvloop from it.
+        "-c",
+        "import runpy, sys; sys.modules['uvloop'] = None; "
+        "runpy.run_module('pproxy', run_name='__main__', alter_sys=True)",
         "-l",
         f"{scheme}://127.0.0.1:{port}#{user_info}",
         "--auth",
