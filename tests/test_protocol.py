@@ -1360,7 +1360,8 @@ async def test_close_timeout_one_deadline() -> None:
     await task
     elapsed = loop.time() - start
     # 0.35 or more if the close frame had started a new timeout.
-    assert 0.2 <= elapsed < 0.33
+    # uvloop's clock and timers have a 1 ms resolution.
+    assert 0.2 - 0.001 <= elapsed < 0.33
     assert transport.abort_called == 1
     assert protocol.close_code == 1000
 
