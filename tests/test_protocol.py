@@ -1338,7 +1338,8 @@ async def test_close_timeout(is_client: bool) -> None:
     start = loop.time()
     await protocol.close()
     elapsed = loop.time() - start
-    assert 0.1 <= elapsed < 0.5
+    # uvloop's clock and timers have a 1 ms resolution.
+    assert 0.1 - 0.001 <= elapsed < 0.5
     assert transport.abort_called == 1
     assert protocol.close_code == 1006
 
