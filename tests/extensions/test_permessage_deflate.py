@@ -683,7 +683,7 @@ def test_default_compression_configuration() -> None:
     ],
 )
 def test_default_server_with_other_clients(offer: List[ExtensionParameter]) -> None:
-    from websockets.server import _enable_permessage_deflate
+    from websockets.serving import _enable_permessage_deflate
 
     (server_factory,) = _enable_permessage_deflate(None)
     response, server_ext = server_factory.process_request_params(offer, [])
@@ -1269,7 +1269,7 @@ def test_server_requires_client_max_window_bits(
 def test_server_default_configuration_accepts_offer_without_cmwb() -> None:
     # compression="deflate" limits the client's window when the offer allows
     # it, and otherwise accepts the offer, like 8.1's default configuration.
-    from websockets.server import _enable_permessage_deflate
+    from websockets.serving import _enable_permessage_deflate
 
     (factory,) = _enable_permessage_deflate(None)
     assert isinstance(factory, ServerPerMessageDeflateFactory)
