@@ -1,4 +1,4 @@
-"""Throughput of the incremental frame parser (websockets.framing).
+"""Throughput of the incremental frame parser (websockets.frame_parser).
 
 Scenarios, both with masked frames (what a server receives) fed to a
 FrameParser in 64 KiB chunks, like data_received() gets them:
@@ -18,8 +18,9 @@ import sys
 import time
 from typing import List
 
-from websockets import framing, utils
-from websockets.framing import OP_BINARY, Frame, FrameParser
+from websockets import frame_parser, framing, utils
+from websockets.frame_parser import FrameParser
+from websockets.framing import OP_BINARY, Frame
 
 CHUNK = 65536
 
@@ -59,8 +60,9 @@ def scenario(name: str, payload_size: int, count: int, repeat: int = 5) -> None:
 
 def main() -> None:
     if "--python" in sys.argv:
-        for name in ["apply_mask_prefixed", "unmask_slice", "unmask_join"]:
-            setattr(framing, name, getattr(utils, f"_{name}_py"))
+        framing.apply_mask_prefixed = utils._apply_mask_prefixed_py
+        for name in ["unmask_slice", "unmask_join"]:
+            setattr(frame_parser, name, getattr(utils, f"_{name}_py"))
         print("pure-Python masking")
     else:
         print(f"masking from {utils.unmask_slice.__module__}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, List, Optional, Tuple
 
-from websockets.framing import OP_CLOSE, Frame, FrameParser, parse_close
+from websockets.frame_parser import FrameParser
+from websockets.framing import OP_CLOSE, Frame, parse_close
 from websockets.protocol import WebSocketCommonProtocol
 
 

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from websockets.assembly import AssemblyError, MessageAssembler
-from websockets.framing import OP_BINARY, OP_CONT, OP_TEXT, Frame, FrameParser
+from websockets.frame_parser import FrameParser
+from websockets.framing import OP_BINARY, OP_CONT, OP_TEXT, Frame
 
 
 def feed(assembler: MessageAssembler, opcode: int, fragments: List[bytes]) -> object:

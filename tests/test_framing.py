@@ -10,15 +10,18 @@ from __future__ import annotations
 import array
 import asyncio
 import struct
+import subprocess
+import sys
 from typing import Any, Callable, Coroutine, List, Optional, Sequence, Type, TypeVar
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import framing, utils
+from websockets import frame_parser, framing, utils
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.extensions.base import Extension
+from websockets.frame_parser import FrameParser
 from websockets.framing import (
     CTRL_OPCODES,
     DATA_OPCODES,
@@ -29,7 +32,6 @@ from websockets.framing import (
     OP_PONG,
     OP_TEXT,
     Frame,
-    FrameParser,
     decode_header,
     encode_data,
     parse_close,
@@ -42,24 +44,27 @@ T = TypeVar("T")
 MASK = bytes.fromhex("37fa213d")
 
 
+# The masking helpers each module takes from websockets.utils: frame reads
+# and writes in websockets.framing, the incremental parser in
+# websockets.frame_parser.
+MASKING_HELPERS = [
+    (framing, ["apply_mask", "apply_mask_prefixed"]),
+    (frame_parser, ["apply_mask", "unmask_slice", "unmask_join"]),
+]
+
+
 @pytest.fixture(params=["c", "python"])
 def masking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run every test with the C accelerator and with pure Python."""
     if request.param == "c":
         speedups = pytest.importorskip("websockets.speedups")
-        monkeypatch.setattr(framing, "apply_mask", speedups.apply_mask)
-        monkeypatch.setattr(
-            framing, "apply_mask_prefixed", speedups.apply_mask_prefixed
-        )
-        monkeypatch.setattr(framing, "unmask_slice", speedups.unmask_slice)
-        monkeypatch.setattr(framing, "unmask_join", speedups.unmask_join)
+        for module, names in MASKING_HELPERS:
+            for name in names:
+                monkeypatch.setattr(module, name, getattr(speedups, name))
     else:
-        monkeypatch.setattr(framing, "apply_mask", utils._apply_mask_py)
-        monkeypatch.setattr(
-            framing, "apply_mask_prefixed", utils._apply_mask_prefixed_py
-        )
-        monkeypatch.setattr(framing, "unmask_slice", utils._unmask_slice_py)
-        monkeypatch.setattr(framing, "unmask_join", utils._unmask_join_py)
+        for module, names in MASKING_HELPERS:
+            for name in names:
+                monkeypatch.setattr(module, name, getattr(utils, f"_{name}_py"))
     return str(request.param)
 
 
@@ -598,6 +603,38 @@ class TestExtensions:
 
 
 @pytest.mark.usefixtures("masking")
+class TestFrameParserModule:
+    """FrameParser lives in websockets.frame_parser; framing re-exports it."""
+
+    def test_reexported_by_framing(self) -> None:
+        assert framing.FrameParser is frame_parser.FrameParser
+        assert "FrameParser" in framing.__all__
+
+    def test_star_import_from_framing(self) -> None:
+        namespace: dict[str, Any] = {}
+        exec("from websockets.framing import *", namespace)
+        assert namespace["FrameParser"] is frame_parser.FrameParser
+
+    def test_either_module_imports_first(self) -> None:
+        # frame_parser imports framing: importing frame_parser first, in a
+        # fresh interpreter, must not hit a circular import.
+        for first, second in [
+            ("frame_parser", "framing"),
+            ("framing", "frame_parser"),
+        ]:
+            code = (
+                f"import websockets.{first}, websockets.{second}, sys; "
+                "from websockets.framing import FrameParser; "
+                "assert FrameParser is sys.modules["
+                "'websockets.frame_parser'].FrameParser"
+            )
+            subprocess.run([sys.executable, "-c", code], check=True)
+
+    def test_unknown_attribute(self) -> None:
+        with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
+            framing.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+
+
 class TestFrameParser:
     def test_initial_state(self) -> None:
         parser = FrameParser(mask=True)

@@ -10,10 +10,10 @@ import pytest
 
 from websockets.exceptions import PayloadTooBig
 from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frame_parser import FrameParser
 from websockets.framing import (
     OP_BINARY,
     Frame,
-    FrameParser,
     check_decoded_size,
     wire_limit,
 )

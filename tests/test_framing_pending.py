@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets.framing import OP_BINARY, OP_TEXT, Frame, FrameParser
+from websockets.frame_parser import FrameParser
+from websockets.framing import OP_BINARY, OP_TEXT, Frame
 
 
 def test_no_header() -> None:

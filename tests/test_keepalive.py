@@ -11,6 +11,7 @@ from typing import Any, List
 import pytest
 
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from websockets.frame_parser import FrameParser
 from websockets.framing import (
     OP_BINARY,
     OP_CLOSE,
@@ -18,7 +19,6 @@ from websockets.framing import (
     OP_PONG,
     OP_TEXT,
     Frame,
-    FrameParser,
     serialize_close,
 )
 from websockets.protocol import State

@@ -14,13 +14,13 @@ from websockets.client import connect
 from websockets.exceptions import ConnectionClosedError
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frame_parser import FrameParser
 from websockets.framing import (
     OP_BINARY,
     OP_CLOSE,
     OP_CONT,
     OP_TEXT,
     Frame,
-    FrameParser,
     serialize_close,
 )
 from websockets.server import serve

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from websockets.framing import OP_TEXT, Frame, FrameParser
+from websockets.frame_parser import FrameParser
+from websockets.framing import OP_TEXT, Frame
 
 from .protocol_helpers import open_protocol
 

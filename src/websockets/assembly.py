@@ -23,7 +23,8 @@ import codecs
 from collections import deque
 from typing import Deque, Optional
 
-from .framing import OP_CONT, OP_TEXT, FrameParser
+from .frame_parser import FrameParser
+from .framing import OP_CONT, OP_TEXT
 from .typing import Data
 
 __all__ = ["AssemblyError", "MessageAssembler", "MessageStream"]

@@ -22,7 +22,8 @@ from .exceptions import (
     InvalidState,
     ProtocolError,
 )
-from .framing import OP_CLOSE, FrameParser, parse_close, serialize_close
+from .frame_parser import FrameParser
+from .framing import OP_CLOSE, parse_close, serialize_close
 from .state import _PAUSE_QUEUE, _PAUSE_WRITE, State
 from .typing import Data
 

@@ -44,6 +44,7 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions.base import Extension
+from .frame_parser import FrameParser
 from .framing import (
     OP_BINARY,
     OP_CONT,
@@ -51,7 +52,6 @@ from .framing import (
     OP_PONG,
     OP_TEXT,
     Frame,
-    FrameParser,
 )
 from .http import MAX_LINE
 from .keepalive import KeepaliveMixin

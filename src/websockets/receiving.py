@@ -28,7 +28,8 @@ from typing import (
 from .assembly import AssemblyError, MessageAssembler, MessageStream
 from .exceptions import ConnectionClosedOK
 from .extensions.base import Extension
-from .framing import OP_CONT, OP_TEXT, Frame, FrameParser
+from .frame_parser import FrameParser
+from .framing import OP_CONT, OP_TEXT, Frame
 from .state import _PAUSE_QUEUE, State
 from .typing import Data
 
