@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 import warnings
 from typing import Any, Callable, Type
 
 import pytest
 
 from websockets.arguments import check_max_size, check_sequence, check_size
-from websockets.client import connect
-from websockets.server import serve
+from websockets.client import WebSocketClientProtocol, connect
+from websockets.server import WebSocketServerProtocol, serve
 
 
 async def handler(ws: Any, path: str) -> None:  # pragma: no cover
@@ -143,6 +146,93 @@ def test_deprecated_arguments_still_work() -> None:
     with raises, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         make_server(timeout=-1)
+
+
+def next_line() -> int:
+    """Return the number of the line after the caller's."""
+    frame = inspect.currentframe()
+    assert frame is not None and frame.f_back is not None
+    return frame.f_back.f_lineno + 1
+
+
+@pytest.mark.parametrize("side", ["serve", "connect"])
+@pytest.mark.parametrize(
+    "alias, message",
+    [
+        ("timeout", "rename timeout to close_timeout"),
+        ("klass", "rename klass to create_protocol"),
+    ],
+)
+def test_deprecation_warnings_point_at_the_caller(
+    side: str, alias: str, message: str
+) -> None:
+    if alias == "timeout":
+        kwargs: Any = dict(timeout=5)
+    elif side == "serve":
+        kwargs = dict(klass=WebSocketServerProtocol)
+    else:
+        kwargs = dict(klass=WebSocketClientProtocol)
+    with pytest.warns(DeprecationWarning, match=message) as record:
+        if side == "serve":
+            line = next_line()
+            serve(handler, "127.0.0.1", 0, **kwargs)
+        else:
+            line = next_line()
+            connect("ws://127.0.0.1:1/", **kwargs)
+    assert len(record) == 1
+    assert (record[0].filename, record[0].lineno) == (__file__, line)
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_deprecated_aliases_are_applied(factory: Callable[..., Any]) -> None:
+    with pytest.warns(DeprecationWarning):
+        obj = factory(timeout=7, legacy_recv=True)
+    kwargs = obj._factory.keywords if factory is make_server else obj._protocol_kwargs
+    assert kwargs["close_timeout"] == 7
+    assert kwargs["legacy_recv"] is True
+
+
+def test_protocol_arguments_shared_by_serve_and_connect() -> None:
+    # The protocol gets the same checked arguments from serve() and
+    # connect(); logger and loop only when given (protocol classes written
+    # for websockets 8.1 don't take logger).
+    server_kwargs = make_server()._factory.keywords
+    client_kwargs = make_client()._protocol_kwargs
+    shared = [
+        "ping_interval",
+        "ping_timeout",
+        "close_timeout",
+        "max_size",
+        "max_queue",
+        "read_limit",
+        "write_limit",
+        "subprotocols",
+    ]
+    for name in shared:
+        assert server_kwargs[name] == client_kwargs[name], name
+    for kwargs in [server_kwargs, client_kwargs]:
+        assert not {"legacy_recv", "logger", "loop"} & set(kwargs)
+        assert [ext.name for ext in kwargs["extensions"]] == ["permessage-deflate"]
+    assert make_server(compression=None)._factory.keywords["extensions"] is None
+    assert make_client(compression=None)._protocol_kwargs["extensions"] is None
+
+    logger = logging.getLogger("test")
+    loop = asyncio.new_event_loop()
+    try:
+        server_kwargs = make_server(logger=logger, loop=loop)._factory.keywords
+        client_kwargs = make_client(logger=logger, loop=loop)._protocol_kwargs
+    finally:
+        loop.close()
+    for kwargs in [server_kwargs, client_kwargs]:
+        assert kwargs["logger"] is logger
+        assert kwargs["loop"] is loop
+
+
+def test_open_timeout_defaults() -> None:
+    assert make_server()._factory.keywords["open_timeout"] == 10
+    assert make_client().open_timeout == 10
+    assert make_server(open_timeout=None)._factory.keywords["open_timeout"] is None
+    assert make_client(open_timeout=3).open_timeout == 3
 
 
 def test_check_size_helpers() -> None:

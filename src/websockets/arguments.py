@@ -8,14 +8,36 @@ of failing later, e.g. while parsing a frame.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Collection
-from typing import Any, Optional, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
 
-__all__ = ["check_arguments", "check_logger"]
+from .compatibility import pop_deprecated_arguments
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .log import LoggerLike
+
+__all__ = ["SharedArguments", "check_arguments", "check_logger", "shared_arguments"]
 
 COMPRESSIONS = ("deflate",)
+
+P = TypeVar("P")  # create_protocol
+E = TypeVar("E")  # extension factory
 
 
 def _type_name(value: Any) -> str:
@@ -182,4 +204,107 @@ def check_logger(value: Any) -> Any:
         return value
     raise TypeError(
         f"logger must be a logging.Logger or LoggerAdapter, got {_type_name(value)}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedArguments(Generic[P, E]):
+    """Arguments of :func:`~websockets.server.serve` and
+    :func:`~websockets.client.connect`, checked by :func:`shared_arguments`.
+    """
+
+    create_protocol: P
+    open_timeout: Optional[float]
+    #: Keyword arguments of the protocol shared by both sides, with
+    #: ``legacy_recv``, ``logger`` and ``loop`` only when given: protocol
+    #: classes written for websockets 8.1 don't take ``logger``.
+    protocol_kwargs: Dict[str, Any]
+
+
+def shared_arguments(
+    kwds: Dict[str, Any],
+    *,
+    create_protocol: Optional[P],
+    default_protocol: P,
+    ping_interval: Any,
+    ping_timeout: Any,
+    close_timeout: Any,
+    default_open_timeout: Optional[float],
+    max_size: Any,
+    max_queue: Any,
+    read_limit: Any,
+    write_limit: Any,
+    loop: Optional[asyncio.AbstractEventLoop],
+    compression: Any,
+    extensions: Optional[Sequence[E]],
+    enable_deflate: Callable[[Optional[Sequence[E]]], List[E]],
+    subprotocols: Any,
+    origins: Optional[Any] = None,
+) -> SharedArguments[P, E]:
+    """Handle the arguments shared by ``Serve.__init__`` and
+    ``Connect.__init__``, in this order:
+
+    * the deprecated ``timeout``, ``klass`` and ``legacy_recv``, popped from
+      ``kwds`` by :func:`~websockets.compatibility.pop_deprecated_arguments`,
+      whose warnings point at the caller of :func:`~websockets.server.serve`
+      or :func:`~websockets.client.connect`: call this function right from
+      ``__init__``;
+    * ``open_timeout``, popped from ``kwds``;
+    * types and values, with :func:`check_arguments`;
+    * ``compression="deflate"``: ``enable_deflate(extensions)`` adds the
+      side's permessage-deflate factory, unless ``extensions`` has one;
+    * ``logger``, popped from ``kwds`` and checked by :func:`check_logger`.
+
+    :param kwds: keyword arguments not named in the signature of ``serve()``
+        or ``connect()``; what is handled here is popped from it
+    :param default_protocol: ``create_protocol`` when neither it nor
+        ``klass`` is given
+    :param default_open_timeout: ``open_timeout`` when it isn't given
+    :raises TypeError: for an argument of the wrong type
+    :raises ValueError: for an argument with a wrong value
+    """
+    close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
+        kwds, close_timeout=close_timeout, create_protocol=create_protocol
+    )
+    open_timeout = kwds.pop("open_timeout", default_open_timeout)
+    max_size, max_queue, read_limit, write_limit = check_arguments(
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
+        close_timeout=close_timeout,
+        open_timeout=open_timeout,
+        max_size=max_size,
+        max_queue=max_queue,
+        read_limit=read_limit,
+        write_limit=write_limit,
+        compression=compression,
+        subprotocols=subprotocols,
+        origins=origins,
+    )
+    if compression == "deflate":
+        extensions = enable_deflate(extensions)
+    logger: Optional[LoggerLike] = check_logger(kwds.pop("logger", None))
+
+    protocol_kwargs: Dict[str, Any] = dict(
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
+        close_timeout=close_timeout,
+        max_size=max_size,
+        max_queue=max_queue,
+        read_limit=read_limit,
+        write_limit=write_limit,
+        extensions=extensions,
+        subprotocols=subprotocols,
+    )
+    if legacy_recv:
+        protocol_kwargs["legacy_recv"] = legacy_recv
+    if logger is not None:
+        protocol_kwargs["logger"] = logger
+    if loop is not None:
+        protocol_kwargs["loop"] = loop
+    return SharedArguments(
+        create_protocol=default_protocol
+        if create_protocol is None
+        else create_protocol,
+        open_timeout=open_timeout,
+        protocol_kwargs=protocol_kwargs,
     )

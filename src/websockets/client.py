@@ -11,6 +11,7 @@ from typing import (
     Any,
     AsyncIterator,
     Callable,
+    Dict,
     Generator,
     List,
     Optional,
@@ -18,8 +19,7 @@ from typing import (
     Type,
 )
 
-from .arguments import check_arguments, check_logger
-from .compatibility import pop_deprecated_arguments
+from .arguments import shared_arguments
 from .datastructures import Headers, HeadersLike
 from .eventloop import get_loop, wait_with_timeout
 from .exceptions import (
@@ -425,25 +425,26 @@ class Connect:
         extra_headers: Optional[HeadersLike] = None,
         **kwds: Any,
     ) -> None:
-        close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
-            kwds, close_timeout=close_timeout, create_protocol=create_protocol
-        )
-        if create_protocol is None:
-            create_protocol = WebSocketClientProtocol
-        self.open_timeout: Optional[float] = kwds.pop("open_timeout", 10)
-        self._backoff = Backoff.pop_arguments(kwds)
-        max_size, max_queue, read_limit, write_limit = check_arguments(
+        args = shared_arguments(
+            kwds,
+            create_protocol=create_protocol,
+            default_protocol=WebSocketClientProtocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            open_timeout=self.open_timeout,
+            default_open_timeout=10,
             max_size=max_size,
             max_queue=max_queue,
             read_limit=read_limit,
             write_limit=write_limit,
+            loop=loop,
             compression=compression,
+            extensions=extensions,
+            enable_deflate=_enable_permessage_deflate,
             subprotocols=subprotocols,
         )
+        self.open_timeout = args.open_timeout
+        self._backoff = Backoff.pop_arguments(kwds)
 
         wsuri = _parse_uri(uri)
         if wsuri.secure:
@@ -454,39 +455,19 @@ class Connect:
                 "use a wss:// URI to enable TLS"
             )
 
-        if compression == "deflate":
-            extensions = _enable_permessage_deflate(extensions)
-
         # Each redirect reuses extra_headers: an iterator of pairs would only
         # serve the first request.
         if extra_headers is not None:
             extra_headers = Headers(extra_headers)
 
-        protocol_kwargs: dict[str, Any] = dict(
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            read_limit=read_limit,
-            write_limit=write_limit,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            extra_headers=extra_headers,
-        )
-        if legacy_recv:
-            protocol_kwargs["legacy_recv"] = legacy_recv
-        # Only when given: protocol classes of 8.1 don't take it.
-        logger = check_logger(kwds.pop("logger", None))
-        if logger is not None:
-            protocol_kwargs["logger"] = logger
         # Like websockets 8.1: an explicit loop is the one used.
         self._loop = loop
-        if loop is not None:
-            protocol_kwargs["loop"] = loop
-        self._create_protocol = create_protocol
-        self._protocol_kwargs = protocol_kwargs
+        self._create_protocol = args.create_protocol
+        self._protocol_kwargs: Dict[str, Any] = dict(
+            origin=origin,
+            extra_headers=extra_headers,
+            **args.protocol_kwargs,
+        )
 
         self._unix = kwds.pop("unix", False)
         self._path: Optional[str] = kwds.pop("path", None)

@@ -19,8 +19,9 @@ def pop_deprecated_arguments(
     """Handle ``timeout``, ``klass`` and ``legacy_recv``.
 
     Used by :func:`~websockets.server.serve` and
-    :func:`~websockets.client.connect`. ``timeout`` and ``klass`` are popped
-    from ``kwds``: they're aliases of ``close_timeout`` and
+    :func:`~websockets.client.connect`, through
+    :func:`~websockets.arguments.shared_arguments`. ``timeout`` and
+    ``klass`` are popped from ``kwds``: they're aliases of ``close_timeout`` and
     ``create_protocol``; they're accepted with a :exc:`DeprecationWarning`,
     like in websockets 8.1. (``loop`` is accepted silently, as 8.1 did: the
     caller uses it.) ``legacy_recv`` is popped too; the protocol warns about
@@ -28,17 +29,18 @@ def pop_deprecated_arguments(
 
     :return: ``(close_timeout, create_protocol, legacy_recv)``
     """
-    # stacklevel=3: the warning points at the caller of serve() or connect().
+    # stacklevel=4: the warning points at the caller of serve() or connect(),
+    # past shared_arguments() and Serve.__init__() or Connect.__init__().
     timeout = kwds.pop("timeout", None)
     if timeout is not None:
         warnings.warn(
-            "rename timeout to close_timeout", DeprecationWarning, stacklevel=3
+            "rename timeout to close_timeout", DeprecationWarning, stacklevel=4
         )
         close_timeout = timeout
     klass = kwds.pop("klass", None)
     if klass is not None:
         warnings.warn(
-            "rename klass to create_protocol", DeprecationWarning, stacklevel=3
+            "rename klass to create_protocol", DeprecationWarning, stacklevel=4
         )
         if create_protocol is None:
             create_protocol = klass

@@ -12,6 +12,7 @@ from typing import (
     Any,
     Awaitable,
     Callable,
+    Dict,
     Generator,
     List,
     Optional,
@@ -20,8 +21,7 @@ from typing import (
     Union,
 )
 
-from .arguments import check_arguments, check_logger
-from .compatibility import pop_deprecated_arguments
+from .arguments import shared_arguments
 from .datastructures import Headers
 from .eventloop import get_loop
 from .extensions.base import ServerExtensionFactory
@@ -163,28 +163,25 @@ class Serve:
         process_response: Optional[ProcessResponse] = None,
         **kwds: Any,
     ) -> None:
-        close_timeout, create_protocol, legacy_recv = pop_deprecated_arguments(
-            kwds, close_timeout=close_timeout, create_protocol=create_protocol
-        )
-        if create_protocol is None:
-            create_protocol = WebSocketServerProtocol
-        open_timeout = kwds.pop("open_timeout", OPEN_TIMEOUT)
-        max_size, max_queue, read_limit, write_limit = check_arguments(
+        args = shared_arguments(
+            kwds,
+            create_protocol=create_protocol,
+            default_protocol=WebSocketServerProtocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            open_timeout=open_timeout,
+            default_open_timeout=OPEN_TIMEOUT,
             max_size=max_size,
             max_queue=max_queue,
             read_limit=read_limit,
             write_limit=write_limit,
+            loop=loop,
             compression=compression,
+            extensions=extensions,
+            enable_deflate=_enable_permessage_deflate,
             subprotocols=subprotocols,
             origins=origins,
         )
-
-        if compression == "deflate":
-            extensions = _enable_permessage_deflate(extensions)
 
         # Every connection reuses extra_headers: an iterator of pairs would
         # only serve the first one.
@@ -196,41 +193,25 @@ class Serve:
         self._loop = loop
         self.ws_server = WebSocketServer(loop)
         secure = kwds.get("ssl") is not None
-        factory_kwargs = dict(
+        factory_kwargs: Dict[str, Any] = dict(
             host=host if isinstance(host, str) else None,
             port=port,
             secure=secure,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            read_limit=read_limit,
-            write_limit=write_limit,
             origins=origins,
-            extensions=extensions,
-            subprotocols=subprotocols,
             extra_headers=extra_headers,
             process_request=process_request,
             select_subprotocol=select_subprotocol,
-            open_timeout=open_timeout,
+            open_timeout=args.open_timeout,
         )
-        if legacy_recv:
-            factory_kwargs["legacy_recv"] = legacy_recv
         # Only when given: a create_protocol written for 8.1 may not accept it.
         if process_response is not None:
             factory_kwargs["process_response"] = process_response
-        # Only when given: protocol classes of 8.1 don't take it.
-        logger = check_logger(kwds.pop("logger", None))
-        if logger is not None:
-            factory_kwargs["logger"] = logger
-        if loop is not None:
-            factory_kwargs["loop"] = loop
         self._factory = functools.partial(
-            create_protocol,
+            args.create_protocol,
             adapt_handler(ws_handler),
             self.ws_server,
             **factory_kwargs,
+            **args.protocol_kwargs,
         )
         self._unix_path: Optional[str] = kwds.pop("path", None)
         self._unix = kwds.pop("unix", False)
