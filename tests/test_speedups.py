@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import array
 import os
-from typing import List, Union
+from typing import List
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from websockets.typing import BytesLike
 from websockets.utils import (
     _apply_mask_prefixed_py,
     _apply_mask_py,
@@ -202,9 +203,6 @@ class TestUnmaskSlice:
             assert speedups.unmask_slice(buffer, key_pos, end) == expected
 
 
-Chunk = Union[bytes, bytearray, memoryview]
-
-
 class TestUnmaskJoin:
     def test_chunks_of_every_phase(self) -> None:
         data = os.urandom(300)
@@ -222,7 +220,7 @@ class TestUnmaskJoin:
 
     def test_bytes_like_chunks(self) -> None:
         raw = os.urandom(100)
-        chunks: List[Chunk] = [
+        chunks: List[BytesLike] = [
             raw[:10],
             bytearray(raw[10:20]),
             memoryview(raw)[20:30],

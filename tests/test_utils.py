@@ -6,15 +6,17 @@ import array
 import importlib
 import os
 import sys
-from typing import List
+from typing import List, Union
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import utils
+import websockets
+from websockets import closing, framing, keepalive, sending, utils
+from websockets import typing as ws_typing
+from websockets.typing import BytesLike
 from websockets.utils import (
-    BytesLike,
     _apply_mask_prefixed_py,
     _apply_mask_py,
     _unmask_join_py,
@@ -215,3 +217,13 @@ class TestFallback:
         assert utils.apply_mask_prefixed is speedups.apply_mask_prefixed
         assert utils.unmask_slice is speedups.unmask_slice
         assert utils.unmask_join is speedups.unmask_join
+
+
+def test_bytes_like_is_defined_once() -> None:
+    # websockets.typing defines BytesLike; the modules that annotate bytes-like
+    # payloads import it. It's internal: not a name of the public API.
+    assert BytesLike == Union[bytes, bytearray, memoryview]
+    for module in [closing, framing, keepalive, sending, utils]:
+        assert module.BytesLike is ws_typing.BytesLike, module.__name__
+    assert "BytesLike" not in ws_typing.__all__
+    assert "BytesLike" not in websockets.__all__

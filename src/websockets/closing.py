@@ -25,14 +25,12 @@ from .exceptions import (
 from .frame_parser import FrameParser
 from .framing import OP_CLOSE, parse_close, serialize_close
 from .state import _PAUSE_QUEUE, _PAUSE_WRITE, State
-from .typing import Data
+from .typing import BytesLike, Data
 
 if TYPE_CHECKING:
     from .log import ConnectionLogger
 
 __all__ = ["ClosingMixin"]
-
-BytesLike = Union[bytes, bytearray, memoryview]
 
 logger = logging.getLogger("websockets.protocol")
 

@@ -33,6 +33,7 @@ from typing import (
 )
 
 from .exceptions import PayloadTooBig, ProtocolError
+from .typing import BytesLike
 from .utils import apply_mask, apply_mask_prefixed, generate_mask
 
 if TYPE_CHECKING:
@@ -261,9 +262,7 @@ class Frame(NamedTuple):
             raise ProtocolError(f"invalid opcode: {self.opcode}")
 
 
-def serialize_frame(
-    b0: int, data: Union[bytes, bytearray, memoryview], mask: bool
-) -> bytes:
+def serialize_frame(b0: int, data: BytesLike, mask: bool) -> bytes:
     """Return the bytes of a frame on the wire: RFC 6455, section 5.2.
 
     This is the one implementation of the frame format for writing, used by
@@ -401,7 +400,7 @@ def decode_header(
     return header_size, length
 
 
-def prepare_data(data: Any) -> Tuple[int, Union[bytes, bytearray, memoryview]]:
+def prepare_data(data: Any) -> Tuple[int, BytesLike]:
     """Convert a string or byte-like object to an opcode and a bytes-like
     object.
 

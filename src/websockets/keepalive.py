@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Awaitable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Dict, Optional
 
 from .framing import OP_PING, OP_PONG, encode_data
 from .state import State
-from .typing import Data
+from .typing import BytesLike, Data
 
 if TYPE_CHECKING:
     from .exceptions import ConnectionClosed
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["KeepaliveMixin"]
 
 logger = logging.getLogger("websockets.protocol")
-
-BytesLike = Union[bytes, bytearray, memoryview]
 
 
 def _random_payload() -> bytes:

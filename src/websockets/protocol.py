@@ -68,8 +68,6 @@ from .state import (
 from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
 
-BytesLike = Union[bytes, bytearray, memoryview]
-
 __all__ = ["State", "WebSocketCommonProtocol"]
 
 _logger = logging.getLogger("websockets.protocol")

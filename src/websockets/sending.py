@@ -26,14 +26,12 @@ from .exceptions import ConnectionClosed
 from .extensions.base import Extension
 from .framing import OP_BINARY, OP_CONT, OP_TEXT, Frame, prepare_data, serialize_frame
 from .state import State
-from .typing import Data
+from .typing import BytesLike, Data
 
 if TYPE_CHECKING:
     from .log import ConnectionLogger
 
 __all__ = ["SenderMixin"]
-
-BytesLike = Union[bytes, bytearray, memoryview]
 
 logger = logging.getLogger("websockets.protocol")
 

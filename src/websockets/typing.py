@@ -46,3 +46,9 @@ MaxSize = Union[Optional[int], Tuple[Optional[int], Optional[int]]]
 """Value of ``max_size``: a limit in bytes for messages, ``None`` for no
 limit, or a ``(message_limit, fragment_limit)`` pair of them (new in this
 version)."""
+
+# Not in __all__: an internal alias, not a name of websockets' public API
+# (``from websockets import *`` re-exports __all__).
+BytesLike = Union[bytes, bytearray, memoryview]
+"""Bytes-like objects accepted as payloads and buffers: :class:`bytes`,
+:class:`bytearray` and :class:`memoryview`."""

@@ -23,7 +23,9 @@ Their pure-Python versions are always available as ``_apply_mask_py``,
 from __future__ import annotations
 
 import os
-from typing import List, Sequence, Union
+from typing import List, Sequence
+
+from .typing import BytesLike
 
 __all__ = [
     "apply_mask",
@@ -32,8 +34,6 @@ __all__ = [
     "unmask_join",
     "unmask_slice",
 ]
-
-BytesLike = Union[bytes, bytearray, memoryview]
 
 
 def _as_bytes(data: BytesLike) -> bytes:
