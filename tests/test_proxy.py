@@ -5,6 +5,7 @@ in tests/proxies/; adversarial fake proxies in test_proxy_tunnel.py."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import sys
 import urllib.parse
 from typing import Any, List, Optional, Tuple
@@ -349,6 +350,58 @@ def test_check_proxy_arguments_unix() -> None:
 def test_check_proxy_arguments_invalid_header() -> None:
     with pytest.raises(ValueError, match="invalid HTTP header"):
         check("http://p", {"X-Bad": "a\r\nInjected: 1"})
+
+
+@pytest.mark.parametrize(
+    "proxy, kind",
+    [
+        ("http://p", "an http:// proxy"),
+        ("HTTP://p:3128", "an http:// proxy"),
+        ("socks5://p", "a socks5:// proxy"),
+        ("socks5h://p", "a socks5h:// proxy"),
+        ("socks4://p", "a socks4:// proxy"),
+        ("socks4a://p", "a socks4a:// proxy"),
+        (None, "no proxy"),
+        (False, "no proxy"),
+    ],
+)
+def test_check_proxy_arguments_proxy_ssl_without_https_proxy(
+    proxy: Any, kind: str
+) -> None:
+    # Rejected before python-socks is imported: this doesn't need it.
+    message = f"proxy_ssl is only used with an https:// proxy, got {kind}"
+    with pytest.raises(ValueError) as exc_info:
+        check(proxy, proxy_ssl=ssl.create_default_context())
+    assert str(exc_info.value) == message
+
+
+def test_check_proxy_arguments_proxy_ssl() -> None:
+    context = ssl.create_default_context()
+    assert check("https://p", proxy_ssl=context) is None
+    assert check("HTTPS://user:pass@p:8443", proxy_ssl=context) is None
+    # With proxy=True, the environment chooses the proxy when connecting.
+    assert check(True, proxy_ssl=context) is None
+    # proxy_ssl=None is the default, whatever the proxy.
+    assert check("socks5://p", proxy_ssl=None) is None
+
+
+def test_connect_proxy_ssl_without_https_proxy() -> None:
+    context = ssl.create_default_context()
+    with pytest.raises(ValueError) as exc_info:
+        connect(
+            "wss://example.com/", proxy="socks5://alice:s3cret@p", proxy_ssl=context
+        )
+    message = str(exc_info.value)
+    assert message == (
+        "proxy_ssl is only used with an https:// proxy, got a socks5:// proxy"
+    )
+    assert "alice" not in message and "s3cret" not in message
+    with pytest.raises(ValueError, match="got an http:// proxy"):
+        connect("ws://example.com/", proxy="http://p:3128", proxy_ssl=context)
+    with pytest.raises(ValueError, match="got no proxy"):
+        connect("ws://example.com/", proxy_ssl=context)
+    connect("ws://example.com/", proxy="https://p", proxy_ssl=context)
+    connect("ws://example.com/", proxy=True, proxy_ssl=context)
 
 
 def test_connect_arguments() -> None:

@@ -370,7 +370,9 @@ class Connect:
     * ``proxy_ssl`` is the :class:`~ssl.SSLContext` for TLS with an
       ``https://`` proxy; Python's default context by default. A
       ``wss://`` server behind an ``https://`` proxy needs Python 3.11 or
-      later (TLS in TLS).
+      later (TLS in TLS). With another proxy URL, or without a proxy, it
+      raises :exc:`ValueError`; with ``proxy=True``, it applies when the
+      environment names an ``https://`` proxy.
 
     New in this version: ``async for websocket in connect(uri)``
     reconnects automatically. Each iteration opens a new connection and
@@ -484,6 +486,7 @@ class Connect:
             host=self._host,
             port=self._port,
             sock=kwds.get("sock"),
+            proxy_ssl=self._proxy_ssl,
         )
         self._kwds = kwds
         self._uri = uri

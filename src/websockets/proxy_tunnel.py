@@ -83,6 +83,14 @@ def import_python_socks() -> tuple[Any, Any, type[Exception]]:
     return Proxy, ProxyType, ProxyError
 
 
+def _kind_of_proxy(proxy: Optional[Proxy]) -> str:
+    # Only the scheme, for error messages: the URL may contain credentials.
+    if proxy is None:
+        return "no proxy"
+    article = "an" if proxy.scheme == "http" else "a"
+    return f"{article} {proxy.scheme}:// proxy"
+
+
 def check_proxy_arguments(
     proxy: object,
     proxy_headers: Optional[HeadersLike],
@@ -91,11 +99,17 @@ def check_proxy_arguments(
     host: Optional[str],
     port: Optional[int],
     sock: Any,
+    proxy_ssl: Optional[ssl_module.SSLContext] = None,
 ) -> Optional[Headers]:
     """Validate the proxy arguments of :func:`~websockets.client.connect`.
 
     Return ``proxy_headers`` as a :class:`~websockets.datastructures.Headers`,
     checked and ready to be sent with every ``CONNECT``.
+
+    ``proxy_ssl`` only applies to an ``https://`` proxy: it's an error with
+    another proxy URL or without a proxy. With ``proxy=True``, the
+    environment chooses the proxy when connecting, and ``proxy_ssl`` applies
+    if it's an ``https://`` one.
 
     :raises ValueError: if the arguments contradict each other, or a header
         can't be sent
@@ -112,6 +126,13 @@ def check_proxy_arguments(
                 "host, port and sock choose where the connection goes: "
                 "they can't be combined with proxy"
             )
+    # With proxy=True, the environment chooses the proxy when connecting.
+    https = parsed is not None and parsed.scheme == "https"
+    if proxy_ssl is not None and proxy is not True and not https:
+        raise ValueError(
+            "proxy_ssl is only used with an https:// proxy, "
+            f"got {_kind_of_proxy(parsed)}"
+        )
     if parsed is not None and parsed.is_socks:
         import_python_socks()
     if proxy_headers is None:
