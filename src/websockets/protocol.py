@@ -602,6 +602,7 @@ class WebSocketCommonProtocol(
         """
         max_queue = self.max_queue
         messages = self.messages
+        debug = self._debug
         while self._parser is not None and self._pending_failure is None:
             if (
                 max_queue is not None
@@ -639,12 +640,38 @@ class WebSocketCommonProtocol(
                 self.fail_connection(1011)
                 break
             if frame is None:
-                if self._parser is not None and not self._discard_data:
-                    self._check_incomplete_text_frame(self._parser)
+                parser = self._parser
+                if parser is not None and parser.buffered() and not self._discard_data:
+                    self._check_incomplete_text_frame(parser)
                 break
             assembler = self._assembler
             if assembler is not None and assembler.frame_complete():
-                self._assembler = None
+                assembler = self._assembler = None
+            fin, opcode, data, _, _, _ = frame
+            if (
+                # Fast path, the common case: an unfragmented data frame
+                # that goes straight to the queue. Anything else, or any
+                # doubt, takes _handle_frame().
+                fin
+                and (opcode is OP_TEXT or opcode is OP_BINARY)
+                and assembler is None
+                and self._stream is None
+                and not debug
+                and not self._discard_data
+                and (max_queue is None or len(messages) < max_queue)
+            ):
+                if opcode is OP_TEXT:
+                    try:
+                        data = data.decode()
+                    except UnicodeDecodeError:
+                        # _handle_frame() fails the connection with 1007.
+                        self._handle_frame(frame)
+                        continue
+                messages.append(data)
+                waiter = self._recv_waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+                continue
             self._handle_frame(frame)
         return False
 
