@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import frame_parser, framing, utils
+from websockets import frame_parser, framing, sending, utils
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.extensions.base import Extension
 from websockets.frame_parser import FrameParser
@@ -48,8 +48,9 @@ MASK = bytes.fromhex("37fa213d")
 # and writes in websockets.framing, the incremental parser in
 # websockets.frame_parser.
 MASKING_HELPERS = [
-    (framing, ["apply_mask", "apply_mask_prefixed"]),
-    (frame_parser, ["apply_mask", "unmask_slice", "unmask_join"]),
+    (framing, ["apply_mask", "frame_bytes"]),
+    (frame_parser, ["apply_mask", "parse_frame", "unmask_slice", "unmask_join"]),
+    (sending, ["frame_bytes"]),
 ]
 
 
@@ -64,7 +65,8 @@ def masking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     else:
         for module, names in MASKING_HELPERS:
             for name in names:
-                monkeypatch.setattr(module, name, getattr(utils, f"_{name}_py"))
+                # parse_frame() has no twin: the parser's Python code is it.
+                monkeypatch.setattr(module, name, getattr(utils, f"_{name}_py", None))
     return str(request.param)
 
 
@@ -962,8 +964,29 @@ class TestProperties:
             parser.feed(chunk)
             while (frame := parser.next_frame()) is not None:
                 received.append(frame)
+                # drained may only be True when nothing is left.
+                assert not parser.drained or parser.buffered() == 0
         assert received == frames
         assert parser.buffered() == 0
+
+    @given(st.lists(valid_frames(), min_size=1, max_size=5), st.booleans())
+    def test_drained_after_the_last_frame_of_a_chunk(
+        self, frames: List[Frame], mask: bool
+    ) -> None:
+        # Received in one chunk: drained after the last frame, not before.
+        parser = FrameParser(mask=mask)
+        parser.feed(b"".join(frame.serialize(mask=mask) for frame in frames))
+        drained = []
+        while parser.next_frame() is not None:
+            drained.append(parser.drained)
+        assert drained == [False] * (len(frames) - 1) + [True]
+        # Feeding more bytes clears it, even an incomplete header.
+        parser.feed(b"")
+        assert parser.drained
+        parser.feed(b"\x81")
+        assert not parser.drained
+        assert parser.next_frame() is None
+        assert not parser.drained
 
     @given(
         st.lists(
@@ -1004,6 +1027,7 @@ class TestProperties:
                 parser.feed(chunk)
                 while (frame := parser.next_frame()) is not None:
                     frames.append(frame)
+                    assert not parser.drained or parser.buffered() == 0
         except (ProtocolError, PayloadTooBig):
             return
         # Whatever was parsed, Frame.read parses the same.

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import array
 import os
-from typing import List
+from typing import List, Optional, Tuple
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from websockets.exceptions import PayloadTooBig, ProtocolError
+from websockets.framing import decode_header
 from websockets.typing import BytesLike
 from websockets.utils import (
     _apply_mask_prefixed_py,
     _apply_mask_py,
+    _frame_bytes_py,
     _unmask_join_py,
     _unmask_slice_py,
 )
@@ -260,3 +263,178 @@ class TestUnmaskJoin:
     )
     def test_matches_pure_python(self, chunks: List[bytes], mask: bytes) -> None:
         assert speedups.unmask_join(chunks, mask) == _unmask_join_py(chunks, mask)
+
+
+class TestFrameBytes:
+    @given(
+        b0=st.integers(0, 255),
+        length=st.sampled_from([0, 1, 7, 8, 125, 126, 127, 65535, 65536, 70001]),
+        key=st.none() | st.binary(min_size=4, max_size=4),
+    )
+    def test_matches_pure_python(
+        self, b0: int, length: int, key: Optional[bytes]
+    ) -> None:
+        data = os.urandom(length)
+        assert speedups.frame_bytes(b0, data, key) == _frame_bytes_py(b0, data, key)
+
+    @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+    def test_bytes_like(self, kind: type) -> None:
+        data = os.urandom(300)
+        expected = _frame_bytes_py(0x82, data, MASK)
+        assert speedups.frame_bytes(0x82, kind(data), kind(MASK)) == expected
+
+    def test_memoryviews(self) -> None:
+        wide = memoryview(array.array("H", range(100)))
+        strided = memoryview(os.urandom(300))[::3]
+        for view in (wide, strided):
+            for key in (None, MASK):
+                assert speedups.frame_bytes(0x82, view, key) == _frame_bytes_py(
+                    0x82, view.tobytes(), key
+                )
+
+    def test_large_masked_payload_without_the_gil(self) -> None:
+        data = os.urandom(1 << 20)
+        assert speedups.frame_bytes(0x82, data, MASK) == _frame_bytes_py(
+            0x82, data, MASK
+        )
+
+    @pytest.mark.parametrize("b0", [-1, 256, 1 << 80])
+    def test_b0_out_of_range(self, b0: int) -> None:
+        with pytest.raises((ValueError, OverflowError)):
+            speedups.frame_bytes(b0, b"", None)
+
+    @pytest.mark.parametrize("key", [b"", b"123", b"12345"])
+    def test_key_of_wrong_length(self, key: bytes) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            speedups.frame_bytes(0x82, b"abc", key)
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError, match="takes exactly 3 arguments"):
+            speedups.frame_bytes(0x82, b"abc")
+        with pytest.raises(TypeError):
+            speedups.frame_bytes("x", b"abc", None)
+        with pytest.raises(TypeError):
+            speedups.frame_bytes(0x82, "abc", None)
+        with pytest.raises(TypeError):
+            speedups.frame_bytes(0x82, b"abc", "1234")
+
+
+def reference_parse(
+    buffer: bytes, pos: int, mask: bool, max_size: Optional[int]
+) -> Optional[Tuple[int, bytes, int]]:
+    """What parse_frame() must return, from decode_header()."""
+    end = len(buffer)
+    if end - pos < 2:
+        return None
+    try:
+        header_size, length = decode_header(buffer, pos, end, mask, max_size)
+    except (ProtocolError, PayloadTooBig):
+        return None
+    stop = pos + header_size + length
+    if length < 0 or stop > end:
+        return None
+    data = buffer[stop - length : stop]
+    if mask:
+        data = _apply_mask_py(data, buffer[stop - length - 4 : stop - length])
+    return buffer[pos], data, stop
+
+
+frames = st.builds(
+    lambda b0, data, key: _frame_bytes_py(b0, data, key),
+    st.integers(0, 255),
+    st.binary(max_size=300),
+    st.none() | st.binary(min_size=4, max_size=4),
+)
+
+
+class TestParseFrame:
+    @given(
+        prefix=st.binary(max_size=4),
+        frame=frames,
+        cut=st.integers(0, 20),
+        suffix=st.binary(max_size=4),
+        mask=st.booleans(),
+        max_size=st.none() | st.integers(-1, 400),
+    )
+    def test_matches_decode_header(
+        self,
+        prefix: bytes,
+        frame: bytes,
+        cut: int,
+        suffix: bytes,
+        mask: bool,
+        max_size: Optional[int],
+    ) -> None:
+        # Valid and invalid frames, complete or cut short, anywhere in a
+        # buffer.
+        buffer = prefix + frame[: len(frame) - cut] + suffix
+        for pos in range(min(len(buffer), len(prefix) + 1) + 1):
+            assert speedups.parse_frame(buffer, pos, mask, max_size) == (
+                reference_parse(buffer, pos, mask, max_size)
+            )
+
+    @given(buffer=st.binary(max_size=20), mask=st.booleans())
+    def test_random_bytes(self, buffer: bytes, mask: bool) -> None:
+        for pos in range(len(buffer) + 1):
+            assert speedups.parse_frame(buffer, pos, mask, None) == (
+                reference_parse(buffer, pos, mask, None)
+            )
+
+    @pytest.mark.parametrize("length", [126, 65535, 65536, 1 << 20])
+    @pytest.mark.parametrize("key", [None, MASK])
+    def test_extended_lengths(self, length: int, key: Optional[bytes]) -> None:
+        data = os.urandom(length)
+        frame = _frame_bytes_py(0x82, data, key)
+        assert speedups.parse_frame(frame, 0, key is not None, None) == (
+            0x82,
+            data,
+            len(frame),
+        )
+        # One byte short, or above max_size: not a frame (yet).
+        assert speedups.parse_frame(frame[:-1], 0, key is not None, None) is None
+        assert speedups.parse_frame(frame, 0, key is not None, length - 1) is None
+
+    def test_huge_lengths(self) -> None:
+        # 64-bit length with the most significant bit set: invalid.
+        assert speedups.parse_frame(b"\x82\x7f" + b"\xff" * 8, 0, False, None) is None
+        # Valid length, far beyond the buffer.
+        assert speedups.parse_frame(b"\x82\x7f" + b"\x7f" * 8, 0, False, None) is None
+
+    @pytest.mark.parametrize("max_size", [1 << 64, 1 << 100])
+    def test_limit_beyond_64_bits(self, max_size: int) -> None:
+        assert speedups.parse_frame(b"\x81\x02hi", 0, False, max_size) == (
+            0x81,
+            b"hi",
+            4,
+        )
+
+    @pytest.mark.parametrize("max_size", [-1, -(1 << 100)])
+    def test_negative_limit(self, max_size: int) -> None:
+        assert speedups.parse_frame(b"\x81\x00", 0, False, max_size) is None
+
+    def test_bytes_like(self) -> None:
+        frame = bytearray(b"\x81\x02hi")
+        assert speedups.parse_frame(frame, 0, False, None) == (0x81, b"hi", 4)
+        view = memoryview(b"xx\x81\x02hi" * 2)[::1]
+        assert speedups.parse_frame(view, 2, False, None) == (0x81, b"hi", 6)
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError, match="takes exactly 4 arguments"):
+            speedups.parse_frame(b"", 0, False)
+        with pytest.raises(ValueError, match="invalid position"):
+            speedups.parse_frame(b"\x81\x00", 3, False, None)
+        with pytest.raises(ValueError, match="invalid position"):
+            speedups.parse_frame(b"\x81\x00", -1, False, None)
+        with pytest.raises(TypeError):
+            speedups.parse_frame(b"\x81\x00", "0", False, None)
+        with pytest.raises(TypeError):
+            speedups.parse_frame(b"\x81\x00", 0, False, "1")
+        with pytest.raises(TypeError):
+            speedups.parse_frame("\x81\x00", 0, False, None)
+
+        class Falsy:
+            def __bool__(self) -> bool:
+                raise ZeroDivisionError
+
+        with pytest.raises(ZeroDivisionError):
+            speedups.parse_frame(b"\x81\x00", 0, Falsy(), None)

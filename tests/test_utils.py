@@ -19,6 +19,7 @@ from websockets.typing import BytesLike
 from websockets.utils import (
     _apply_mask_prefixed_py,
     _apply_mask_py,
+    _frame_bytes_py,
     _unmask_join_py,
     _unmask_slice_py,
     generate_mask,
@@ -147,6 +148,53 @@ class TestUnmaskHelpersPy:
             _unmask_join_py([b"ab"], b"12")
 
 
+class TestFrameBytesPy:
+    def test_rfc6455_examples(self) -> None:
+        # RFC 6455, section 5.7: a single-frame unmasked / masked text message.
+        assert _frame_bytes_py(0x81, b"Hello", None) == bytes.fromhex("810548656c6c6f")
+        assert _frame_bytes_py(0x81, b"Hello", MASK) == bytes.fromhex(
+            "818537fa213d7f9f4d5158"
+        )
+
+    @pytest.mark.parametrize(
+        "length, header",
+        [
+            (0, "8200"),
+            (125, "827d"),
+            (126, "827e007e"),
+            (65535, "827effff"),
+            (65536, "827f0000000000010000"),
+        ],
+    )
+    def test_length_forms(self, length: int, header: str) -> None:
+        # RFC 6455, section 5.2: 7-bit, 16-bit and 64-bit lengths.
+        data = os.urandom(length)
+        assert _frame_bytes_py(0x82, data, None) == bytes.fromhex(header) + data
+        masked = _frame_bytes_py(0x82, data, MASK)
+        head = bytearray.fromhex(header)
+        head[1] |= 0x80
+        assert masked == bytes(head) + MASK + reference_mask(data, MASK)
+
+    @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+    def test_bytes_like(self, kind: type) -> None:
+        assert _frame_bytes_py(0x82, kind(b"abc"), None) == b"\x82\x03abc"
+
+    def test_memoryview_of_wider_items(self) -> None:
+        # The length on the wire counts bytes, not items.
+        view = memoryview(array.array("H", [1, 2, 3]))
+        frame = _frame_bytes_py(0x82, view, None)
+        assert frame == b"\x82\x06" + view.tobytes()
+
+    @pytest.mark.parametrize("b0", [-1, 256])
+    def test_b0_out_of_range(self, b0: int) -> None:
+        with pytest.raises(ValueError, match="b0 must be in range"):
+            _frame_bytes_py(b0, b"", None)
+
+    def test_key_of_wrong_length(self) -> None:
+        with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+            _frame_bytes_py(0x82, b"abc", b"123")
+
+
 class TestGenerateMask:
     def test_four_random_bytes(self) -> None:
         # Several batches of keys from the OS.
@@ -201,6 +249,8 @@ class TestFallback:
             assert utils.apply_mask_prefixed.__module__ == "websockets.utils"
             assert utils.unmask_slice.__module__ == "websockets.utils"
             assert utils.unmask_join.__module__ == "websockets.utils"
+            assert utils.frame_bytes.__module__ == "websockets.utils"
+            assert utils.parse_frame is None
             assert utils.apply_mask(b"Hello", bytes.fromhex("37fa213d")) == (
                 bytes.fromhex("7f9f4d5158")
             )
@@ -217,6 +267,8 @@ class TestFallback:
         assert utils.apply_mask_prefixed is speedups.apply_mask_prefixed
         assert utils.unmask_slice is speedups.unmask_slice
         assert utils.unmask_join is speedups.unmask_join
+        assert utils.frame_bytes is speedups.frame_bytes
+        assert utils.parse_frame is speedups.parse_frame
 
 
 def test_bytes_like_is_defined_once() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 from .exceptions import ProtocolError
 from .framing import Frame, check_decoded_size, decode_header, wire_limit
-from .utils import apply_mask, unmask_join, unmask_slice
+from .utils import apply_mask, parse_frame, unmask_join, unmask_slice
 
 if TYPE_CHECKING:
     from .extensions.base import Extension
@@ -56,6 +56,14 @@ class FrameParser:
 
         Extensions applied to incoming frames; set after the handshake.
 
+    .. attribute:: drained
+
+        ``True`` when the last frame that :meth:`next_frame` returned ended
+        exactly where the bytes fed so far end: the next call would return
+        ``None``, and there's no incomplete frame. ``False`` means that there
+        may be more (it's ``False`` in some cases where there isn't). It
+        spares the caller a call per chunk received.
+
     """
 
     __slots__ = (
@@ -63,6 +71,7 @@ class FrameParser:
         "_chunks",
         "_pending",
         "_pos",
+        "drained",
         "extensions",
         "mask",
         "max_size",
@@ -86,6 +95,7 @@ class FrameParser:
         self._pos = 0
         self._chunks: List[Union[bytes, bytearray]] = []
         self._pending = 0
+        self.drained = False
 
     def feed(self, data: Union[bytes, bytearray, memoryview]) -> None:
         """Buffer bytes received from the network.
@@ -100,6 +110,7 @@ class FrameParser:
             data = bytes(data)
         if not data:
             return
+        self.drained = False
         if self._pos == len(self._buffer) and not self._chunks:
             self._buffer = data
             self._pos = 0
@@ -141,30 +152,38 @@ class FrameParser:
             limit = self.max_size
             if self.extensions:
                 limit = wire_limit(limit, self.extensions)
-            header_size, length = decode_header(buffer, pos, end, self.mask, limit)
-            stop = pos + header_size + length
             # Fast path: the whole frame is in the current buffer. The
-            # payload is copied once, by unmasking or by slicing.
-            if length >= 0 and stop <= end:
-                if stop == end:
-                    # Don't hold the received chunk once it's parsed, e.g.
-                    # on an idle connection after a pong.
-                    self._buffer = b""
-                    self._pos = 0
-                else:
-                    self._pos = stop
+            # payload is copied once, by unmasking or by slicing. The C
+            # accelerator does it in one call when the frame is complete and
+            # valid; otherwise decode_header() finds out what's wrong.
+            parsed = None
+            if parse_frame is not None:
+                parsed = parse_frame(buffer, pos, self.mask, limit)
+            if parsed is not None:
+                b0, data, stop = parsed
+            else:
+                header_size, length = decode_header(buffer, pos, end, self.mask, limit)
+                stop = pos + header_size + length
+                if length < 0 or stop > end:
+                    return self._next_frame_slow()
                 if self.mask:
                     data = unmask_slice(buffer, stop - length - 4, stop)
                 else:
                     data = buffer[stop - length : stop]
                 b0 = buffer[pos]
-                if b0 & 0x70 or self.extensions:
-                    return self._make_frame(b0, data)
-                # Without extensions nor reserved bits, decode_header() made
-                # all the checks of Frame.check(). b0 < 256: FIN is b0 > 127.
-                return _tuple_new(
-                    Frame, (b0 > 127, b0 & 0x0F, data, False, False, False)
-                )
+            if stop == end:
+                # Don't hold the received chunk once it's parsed, e.g. on an
+                # idle connection after a pong.
+                self._buffer = b""
+                self._pos = 0
+                self.drained = not self._chunks
+            else:
+                self._pos = stop
+            if b0 & 0x70 or self.extensions:
+                return self._make_frame(b0, data)
+            # Without extensions nor reserved bits, the header's decoding
+            # made all the checks of Frame.check(). b0 < 256: FIN is b0 > 127.
+            return _tuple_new(Frame, (b0 > 127, b0 & 0x0F, data, False, False, False))
         elif pos == end and not self._chunks:
             # Everything received was parsed: the usual end of a chunk.
             return None

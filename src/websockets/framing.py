@@ -34,7 +34,7 @@ from typing import (
 
 from .exceptions import PayloadTooBig, ProtocolError
 from .typing import BytesLike
-from .utils import apply_mask, apply_mask_prefixed, generate_mask
+from .utils import apply_mask, frame_bytes, generate_mask
 
 if TYPE_CHECKING:
     from .extensions.base import Extension
@@ -78,10 +78,6 @@ EXTERNAL_CLOSE_CODES = frozenset(
 # The longest header: 2 bytes, a 64-bit extended payload length and a
 # masking key (RFC 6455, section 5.2).
 MAX_HEADER_SIZE = 14
-
-_pack_short = struct.Struct("!BB").pack
-_pack_medium = struct.Struct("!BBH").pack
-_pack_long = struct.Struct("!BBQ").pack
 
 _unpack_from = struct.unpack_from
 
@@ -274,18 +270,7 @@ def serialize_frame(b0: int, data: BytesLike, mask: bool) -> bytes:
     :param mask: whether to mask the payload with a fresh key (section 5.3)
 
     """
-    length = len(data)
-    mask_bit = 0x80 if mask else 0
-    if length < 126:
-        header = _pack_short(b0, mask_bit | length)
-    elif length < 65536:
-        header = _pack_medium(b0, mask_bit | 126, length)
-    else:
-        header = _pack_long(b0, mask_bit | 127, length)
-    if mask:
-        key = generate_mask()
-        return apply_mask_prefixed(header + key, data, key)
-    return b"".join((header, data))
+    return frame_bytes(b0, data, generate_mask() if mask else None)
 
 
 def wire_limit(

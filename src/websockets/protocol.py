@@ -624,8 +624,9 @@ class WebSocketCommonProtocol(
                 # A reply to a control frame waits for the write buffer to
                 # drain: resume_writing() processes what follows.
                 return True
+            parser = self._parser
             try:
-                frame = self._parser.next_frame()
+                frame = parser.next_frame()
             except PayloadTooBig as exc:
                 self._parser = None
                 self._fail_from_peer(1009, str(exc) or "message too big")
@@ -640,14 +641,13 @@ class WebSocketCommonProtocol(
                 self.fail_connection(1011)
                 break
             if frame is None:
-                parser = self._parser
-                if parser is not None and parser.buffered() and not self._discard_data:
+                if parser.buffered() and not self._discard_data:
                     self._check_incomplete_text_frame(parser)
                 break
             assembler = self._assembler
             if assembler is not None and assembler.frame_complete():
                 assembler = self._assembler = None
-            fin, opcode, data, _, _, _ = frame
+            fin, opcode, payload, _, _, _ = frame
             if (
                 # Fast path, the common case: an unfragmented data frame
                 # that goes straight to the queue. Anything else, or any
@@ -660,17 +660,23 @@ class WebSocketCommonProtocol(
                 and not self._discard_data
                 and (max_queue is None or len(messages) < max_queue)
             ):
+                message: Data = payload
                 if opcode is OP_TEXT:
                     try:
-                        data = data.decode()
+                        message = payload.decode()
                     except UnicodeDecodeError:
                         # _handle_frame() fails the connection with 1007.
                         self._handle_frame(frame)
                         continue
-                messages.append(data)
+                messages.append(message)
                 waiter = self._recv_waiter
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
+                if parser.drained and (max_queue is None or len(messages) < max_queue):
+                    # Nothing else was received: the usual end of a chunk.
+                    # (With a full queue, the loop's next turn pauses
+                    # reading.)
+                    break
                 continue
             self._handle_frame(frame)
         return False

@@ -24,9 +24,10 @@ from typing import (
 
 from .exceptions import ConnectionClosed
 from .extensions.base import Extension
-from .framing import OP_BINARY, OP_CONT, OP_TEXT, Frame, prepare_data, serialize_frame
+from .framing import OP_BINARY, OP_CONT, OP_TEXT, Frame, prepare_data
 from .state import State
 from .typing import BytesLike, Data
+from .utils import frame_bytes, generate_mask
 
 if TYPE_CHECKING:
     from .log import ConnectionLogger
@@ -98,7 +99,11 @@ class SenderMixin:
         else:
             # Fast path: callers only write valid frames.
             self.transport.write(
-                serialize_frame(opcode | 0x80 if fin else opcode, data, self.is_client)
+                frame_bytes(
+                    opcode | 0x80 if fin else opcode,
+                    data,
+                    generate_mask() if self.is_client else None,
+                )
             )
 
     async def _drain(self) -> None:
@@ -179,7 +184,15 @@ class SenderMixin:
             opcode = OP_TEXT if text else OP_BINARY
         if self.state is not State.OPEN:
             await self.ensure_open()
-        self._write_frame(True, opcode, data, compress)
+        if self.extensions or self._debug:
+            self._write_frame(True, opcode, data, compress)
+        else:
+            # _write_frame()'s fast path, inline.
+            self.transport.write(
+                frame_bytes(
+                    opcode | 0x80, data, generate_mask() if self.is_client else None
+                )
+            )
         if self._paused_writing:
             await self._drain()
 

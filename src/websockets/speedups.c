@@ -325,6 +325,237 @@ done:
     return result;
 }
 
+/* frame_bytes(b0, data, key): a frame on the wire (RFC 6455 5.2): the
+ * header with first byte b0 and the payload length, then data, masked with
+ * the 4-byte key when key isn't None (section 5.3), in one allocation. */
+static PyObject *
+frame_bytes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *data_holder, *key_holder = NULL, *result = NULL;
+    Py_buffer data, key;
+    const unsigned char *key_buf = NULL;
+    unsigned char *out;
+    Py_ssize_t header_size;
+    long b0;
+
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "frame_bytes() takes exactly 3 arguments");
+        return NULL;
+    }
+    b0 = PyLong_AsLong(args[0]);
+    if (b0 == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (b0 < 0 || b0 > 255) {
+        PyErr_SetString(PyExc_ValueError, "b0 must be in range(256)");
+        return NULL;
+    }
+    if (get_buffer(args[1], &data, &data_holder) == -1) {
+        return NULL;
+    }
+    if (args[2] != Py_None) {
+        if (get_buffer(args[2], &key, &key_holder) == -1) {
+            goto release_data;
+        }
+        if (key.len != 4) {
+            PyErr_SetString(PyExc_ValueError, "mask must contain 4 bytes");
+            goto release_key;
+        }
+        key_buf = (const unsigned char *)key.buf;
+    }
+    header_size = data.len < 126 ? 2 : data.len < 65536 ? 4 : 10;
+    if (key_buf != NULL) {
+        header_size += 4;
+    }
+    if (data.len > PY_SSIZE_T_MAX - header_size) {
+        PyErr_NoMemory();
+        goto release_key;
+    }
+    result = PyBytes_FromStringAndSize(NULL, header_size + data.len);
+    if (result == NULL) {
+        goto release_key;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(result);
+    out[0] = (unsigned char)b0;
+    if (data.len < 126) {
+        out[1] = (unsigned char)data.len;
+        out += 2;
+    }
+    else if (data.len < 65536) {
+        out[1] = 126;
+        out[2] = (unsigned char)(data.len >> 8);
+        out[3] = (unsigned char)data.len;
+        out += 4;
+    }
+    else {
+        uint64_t length = (uint64_t)data.len;
+        int i;
+        out[1] = 127;
+        for (i = 0; i < 8; i++) {
+            out[9 - i] = (unsigned char)(length >> (8 * i));
+        }
+        out += 10;
+    }
+    if (key_buf == NULL) {
+        memcpy(out, data.buf, data.len);
+    }
+    else {
+        /* MASK bit, then the key, then the masked payload. */
+        ((unsigned char *)PyBytes_AS_STRING(result))[1] |= 0x80;
+        memcpy(out, key_buf, 4);
+        out += 4;
+        if (data.len >= RELEASE_GIL_THRESHOLD) {
+            Py_BEGIN_ALLOW_THREADS
+            xor_mask(data.buf, out, data.len, key_buf, 0);
+            Py_END_ALLOW_THREADS
+        }
+        else {
+            xor_mask(data.buf, out, data.len, key_buf, 0);
+        }
+    }
+
+release_key:
+    if (args[2] != Py_None) {
+        release_buffer(&key, key_holder);
+    }
+release_data:
+    release_buffer(&data, data_holder);
+    return result;
+}
+
+/* parse_frame(buffer, pos, mask, max_size): the frame that starts at
+ * buffer[pos], if it lies entirely in buffer and is valid, as
+ * (b0, payload, stop): its first byte, its payload, unmasked if mask is
+ * true, and the position after it. None otherwise: the frame is incomplete
+ * or breaks a rule of RFC 6455 5.2 / 5.5 (masking, opcode, control frame
+ * length or fragmentation, length above max_size), and the caller decodes
+ * the header itself to tell which. */
+static PyObject *
+parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *holder, *data, *result = NULL;
+    Py_buffer buffer;
+    const unsigned char *buf;
+    Py_ssize_t pos, available, header_size, stop;
+    unsigned long long length, limit = 0;
+    int mask, has_limit = 0, i;
+    unsigned char b0, b1, opcode;
+
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "parse_frame() takes exactly 4 arguments");
+        return NULL;
+    }
+    pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    mask = PyObject_IsTrue(args[2]);
+    if (mask < 0) {
+        return NULL;
+    }
+    if (args[3] != Py_None) {
+        long long value = PyLong_AsLongLong(args[3]);
+        if (value == -1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                return NULL;
+            }
+            /* Beyond 64 bits: no limit if it's positive, every frame is
+             * too big if it's negative. */
+            PyObject *zero = PyLong_FromLong(0);
+            int negative;
+            PyErr_Clear();
+            if (zero == NULL) {
+                return NULL;
+            }
+            negative = PyObject_RichCompareBool(args[3], zero, Py_LT);
+            Py_DECREF(zero);
+            if (negative < 0) {
+                return NULL;
+            }
+            if (negative) {
+                Py_RETURN_NONE;
+            }
+        }
+        else if (value < 0) {
+            Py_RETURN_NONE;
+        }
+        else {
+            has_limit = 1;
+            limit = (unsigned long long)value;
+        }
+    }
+    if (get_buffer(args[0], &buffer, &holder) == -1) {
+        return NULL;
+    }
+    if (pos < 0 || pos > buffer.len) {
+        PyErr_SetString(PyExc_ValueError, "invalid position");
+        goto release;
+    }
+    buf = (const unsigned char *)buffer.buf + pos;
+    available = buffer.len - pos;
+    if (available < 2) {
+        goto none;
+    }
+    b0 = buf[0];
+    b1 = buf[1];
+    if ((b1 >> 7) != mask) {
+        goto none;
+    }
+    opcode = b0 & 0x0F;
+    length = b1 & 0x7F;
+    if (opcode > 2 && (opcode < 8 || opcode > 10 || !(b0 & 0x80) || length > 125)) {
+        goto none;
+    }
+    header_size = mask ? 6 : 2;
+    if (length == 126) {
+        header_size += 2;
+        if (available < header_size) {
+            goto none;
+        }
+        length = ((unsigned long long)buf[2] << 8) | buf[3];
+    }
+    else if (length == 127) {
+        header_size += 8;
+        if (available < header_size) {
+            goto none;
+        }
+        length = 0;
+        for (i = 0; i < 8; i++) {
+            length = (length << 8) | buf[2 + i];
+        }
+        if (length >> 63) {
+            goto none;
+        }
+    }
+    if (available < header_size || (has_limit && length > limit) ||
+        length > (unsigned long long)(available - header_size)) {
+        goto none;
+    }
+    stop = pos + header_size + (Py_ssize_t)length;
+    if (mask) {
+        data = mask_buffer(&buffer, stop - (Py_ssize_t)length, stop,
+                           buf + header_size - 4);
+    }
+    else {
+        data = PyBytes_FromStringAndSize((const char *)buf + header_size,
+                                         (Py_ssize_t)length);
+    }
+    if (data == NULL) {
+        goto release;
+    }
+    result = Py_BuildValue("(iNn)", (int)b0, data, stop);
+    goto release;
+
+none:
+    result = Py_None;
+    Py_INCREF(result);
+release:
+    release_buffer(&buffer, holder);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {
         "apply_mask",
@@ -353,6 +584,20 @@ static PyMethodDef speedups_methods[] = {
         METH_VARARGS | METH_KEYWORDS,
         "unmask_join(chunks, mask)\n--\n\n"
         "Concatenate chunks and apply a 4-byte masking key to the result.",
+    },
+    {
+        "frame_bytes",
+        (PyCFunction)(void (*)(void))frame_bytes,
+        METH_FASTCALL,
+        "frame_bytes(b0, data, key)\n--\n\n"
+        "Return a frame: header, then data, masked with key unless it's None.",
+    },
+    {
+        "parse_frame",
+        (PyCFunction)(void (*)(void))parse_frame,
+        METH_FASTCALL,
+        "parse_frame(buffer, pos, mask, max_size)\n--\n\n"
+        "Return (b0, payload, stop) for a complete, valid frame at pos, else None.",
     },
     {NULL, NULL, 0, NULL},
 };

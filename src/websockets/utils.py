@@ -7,30 +7,40 @@ and from the pure-Python implementation in this module otherwise.
 :func:`apply_mask_prefixed` writes a masked frame (header, then masked
 payload) into a single new buffer.
 
-Two more helpers serve the incremental frame parser in
-:mod:`websockets.framing`, which unmasks every payload it receives:
+:func:`frame_bytes` writes a whole frame, header included, masked or not:
+the hot path of sending.
+
+Three more helpers serve the incremental frame parser in
+:mod:`websockets.frame_parser`, which unmasks every payload it receives:
 
 * :func:`unmask_slice` unmasks a payload in place in a receive buffer, reading
   the masking key from the buffer too, without slicing either of them first;
 * :func:`unmask_join` unmasks a payload that arrived in several chunks,
-  joining and unmasking them in one pass.
+  joining and unmasking them in one pass;
+* ``parse_frame`` decodes a frame that lies entirely in a receive buffer, in
+  one call; it's ``None`` without the accelerator, and the parser then does
+  the same in Python.
 
 Their pure-Python versions are always available as ``_apply_mask_py``,
-``_apply_mask_prefixed_py``, ``_unmask_slice_py`` and ``_unmask_join_py``.
+``_apply_mask_prefixed_py``, ``_frame_bytes_py``, ``_unmask_slice_py`` and
+``_unmask_join_py``.
 
 """
 
 from __future__ import annotations
 
 import os
-from typing import List, Sequence
+import struct
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from .typing import BytesLike
 
 __all__ = [
     "apply_mask",
     "apply_mask_prefixed",
+    "frame_bytes",
     "generate_mask",
+    "parse_frame",
     "unmask_join",
     "unmask_slice",
 ]
@@ -136,6 +146,40 @@ def _unmask_join_py(chunks: Sequence[BytesLike], mask: BytesLike) -> bytes:
     return _apply_mask_py(joined, mask)
 
 
+_pack_short = struct.Struct("!BB").pack
+_pack_medium = struct.Struct("!BBH").pack
+_pack_long = struct.Struct("!BBQ").pack
+
+
+def _frame_bytes_py(b0: int, data: BytesLike, key: Optional[bytes]) -> bytes:
+    """Return a frame as it goes on the wire: RFC 6455, section 5.2.
+
+    The header starts with ``b0`` (FIN, RSV1-3 and opcode), then the length
+    of ``data`` in the shortest form; the payload follows, masked with
+    ``key`` and preceded by it when ``key`` isn't ``None`` (section 5.3).
+    The C version builds it in a single allocation.
+
+    :param b0: first byte of the header
+    :param data: payload
+    :param key: 4-byte masking key, or ``None`` not to mask
+    :raises ValueError: if ``b0`` isn't a byte or ``key`` isn't 4 bytes long
+
+    """
+    if not 0 <= b0 < 256:
+        raise ValueError("b0 must be in range(256)")
+    length = data.nbytes if type(data) is memoryview else len(data)
+    mask_bit = 0 if key is None else 0x80
+    if length < 126:
+        header = _pack_short(b0, mask_bit | length)
+    elif length < 65536:
+        header = _pack_medium(b0, mask_bit | 126, length)
+    else:
+        header = _pack_long(b0, mask_bit | 127, length)
+    if key is None:
+        return b"".join((header, data))
+    return _apply_mask_prefixed_py(header + key, data, key)
+
+
 # Masking keys drawn from the OS in batches: one os.urandom(4) call is a
 # system call that costs more than masking and framing a small message.
 _MASK_BATCH = 256
@@ -170,8 +214,20 @@ apply_mask = _apply_mask_py
 apply_mask_prefixed = _apply_mask_prefixed_py
 unmask_slice = _unmask_slice_py
 unmask_join = _unmask_join_py
+frame_bytes = _frame_bytes_py
+# No pure-Python twin: the frame parser's own code is the fallback.
+parse_frame: Optional[
+    Callable[[BytesLike, int, bool, Optional[int]], Optional[Tuple[int, bytes, int]]]
+] = None
 
 try:
-    from .speedups import apply_mask, apply_mask_prefixed, unmask_join, unmask_slice
+    from .speedups import (
+        apply_mask,
+        apply_mask_prefixed,
+        frame_bytes,
+        parse_frame,
+        unmask_join,
+        unmask_slice,
+    )
 except ImportError:  # the optional C accelerator wasn't built
     pass
