@@ -196,6 +196,9 @@ class KeepaliveMixin:
 
     def _abort_pings(self) -> None:
         # The connection is closed: no pong will come.
+        if not self.pings:
+            # The usual case: no exception to build.
+            return
         exc = self.connection_closed_exc()
         for waiter in self.pings.values():
             if not waiter.done():
