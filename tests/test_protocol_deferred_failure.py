@@ -161,3 +161,34 @@ async def test_error_found_when_recv_resumes_reading() -> None:
     frames = written(protocol, transport)
     assert [frame.opcode for frame in frames] == [OP_TEXT, 0x8]
     assert close_frames(protocol, transport) == [(1002, "invalid opcode: 6")]
+
+
+async def test_async_for_delivers_messages_then_fails() -> None:
+    # Iterating takes the same path as recv(): messages first, then the
+    # failure, raised by the iteration.
+    protocol, transport = open_protocol()
+    protocol.data_received(
+        peer_frame(protocol, OP_TEXT, b"a")
+        + peer_frame(protocol, OP_TEXT, b"b")
+        + reserved_opcode_frame()
+    )
+    received = []
+    with pytest.raises(ConnectionClosedError) as raised:
+        async for message in protocol:
+            received.append(message)
+            # Nothing is written while messages are delivered.
+            assert transport.writes == []
+    assert received == ["a", "b"]
+    assert raised.value.sent is not None and raised.value.sent.code == 1002
+    assert close_frames(protocol, transport) == [(1002, "invalid opcode: 6")]
+
+
+async def test_async_for_while_recv_waits() -> None:
+    protocol, _ = open_protocol()
+    recv = asyncio.ensure_future(protocol.recv())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="already waiting"):
+        async for _ in protocol:  # pragma: no cover
+            pass
+    protocol.data_received(peer_frame(protocol, OP_TEXT, b"a"))
+    assert await recv == "a"

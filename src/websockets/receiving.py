@@ -284,6 +284,29 @@ class ReceiverMixin:
         return self
 
     async def __anext__(self) -> Data:
+        # What recv() does, inline, while messages arrive and nothing else
+        # happens: one coroutine less per message. Anything else, or any
+        # doubt, is left to recv().
+        messages = self.messages
+        if self._recv_waiter is None and self._stream is None:
+            while not messages and not self._end_of_stream:
+                if self._pending_failure is not None:
+                    break
+                self._recv_waiter = self.loop.create_future()
+                try:
+                    await self._recv_waiter
+                finally:
+                    self._recv_waiter = None
+            if (
+                messages
+                and self._pending_failure is None
+                and not self._paused_reading & _PAUSE_QUEUE
+            ):
+                return (
+                    messages.pop(0)
+                    if isinstance(messages, list)
+                    else messages.popleft()
+                )
         try:
             message = await self.recv()
         except ConnectionClosedOK:
