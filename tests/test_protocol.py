@@ -1191,6 +1191,8 @@ async def test_unexpected_parser_error_fails_with_1011(
     protocol, transport = open_protocol()
 
     class BrokenParser:
+        drained = False
+
         def feed(self, data: bytes) -> None:
             pass
 

@@ -58,11 +58,12 @@ class FrameParser:
 
     .. attribute:: drained
 
-        ``True`` when the last frame that :meth:`next_frame` returned ended
-        exactly where the bytes fed so far end: the next call would return
-        ``None``, and there's no incomplete frame. ``False`` means that there
-        may be more (it's ``False`` in some cases where there isn't). It
-        spares the caller a call per chunk received.
+        ``True`` when no byte is buffered: before anything is fed, and when
+        the last frame that :meth:`next_frame` returned ended exactly where
+        the bytes fed so far end (the next call would return ``None``, there's
+        no incomplete frame). ``False`` means that there may be more; it's
+        ``False`` in some cases where there isn't. It spares the caller a call
+        per chunk received.
 
     """
 
@@ -95,7 +96,7 @@ class FrameParser:
         self._pos = 0
         self._chunks: List[Union[bytes, bytearray]] = []
         self._pending = 0
-        self.drained = False
+        self.drained = True
 
     def feed(self, data: Union[bytes, bytearray, memoryview]) -> None:
         """Buffer bytes received from the network.

@@ -67,6 +67,7 @@ from .state import (
 )
 from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
+from .utils import ParseFrame, parse_frame
 
 __all__ = ["State", "WebSocketCommonProtocol"]
 
@@ -187,6 +188,7 @@ class WebSocketCommonProtocol(
         "_logger",
         "_max_fragment",
         "_max_message",
+        "_parse_frame",
         "_parser",
         "_paused_reading",
         "_paused_writing",
@@ -319,6 +321,9 @@ class WebSocketCommonProtocol(
         self._end_of_stream = False
         # True after failing the connection: further data frames are dropped.
         self._discard_data = False
+        # The C accelerator's frame decoder, for data_received()'s fast path:
+        # set when the connection opens without extensions nor debug logs.
+        self._parse_frame: Optional[ParseFrame] = None
         # Reasons for not reading: a bit mask of _PAUSE_* constants.
         self._paused_reading = 0
 
@@ -377,6 +382,9 @@ class WebSocketCommonProtocol(
     def logger(self, value: LoggerLike) -> None:
         self._logger = value
         self._debug = value.isEnabledFor(logging.DEBUG)
+        if self._debug:
+            # Every frame is logged: no fast path.
+            self._parse_frame = None
 
     def _log(self, default: logging.Logger) -> ConnectionLogger:
         # The logger passed by the user, else the module's logger.
@@ -464,6 +472,8 @@ class WebSocketCommonProtocol(
             max_size=self._frame_limit(),
             extensions=self.extensions,
         )
+        if not self.extensions and not self._debug:
+            self._parse_frame = parse_frame
         self._schedule_keepalive()
         # The handshake doesn't wait for bytes anymore.
         self.reader.on_wait = None
@@ -514,6 +524,37 @@ class WebSocketCommonProtocol(
         self._data_seen = True
         parser = self._parser
         if parser is not None:
+            parse = self._parse_frame
+            if (
+                # Fast path: a chunk that holds exactly one unfragmented data
+                # frame, when nothing else is going on, goes straight to the
+                # queue. Anything else, or any doubt, takes the parser.
+                parse is not None
+                and parser.drained
+                and not self._paused_reading
+                and self._assembler is None
+                and self._stream is None
+                # A pending failure stopped the parser: self._parser is None.
+                and not self._discard_data
+                and (self.max_queue is None or len(self.messages) < self.max_queue - 1)
+            ):
+                parsed = parse(data, 0, parser.mask, parser.max_size)
+                if parsed is not None and parsed[2] == len(data):
+                    b0, payload, _ = parsed
+                    message: Optional[Data] = None
+                    if b0 == 0x82:  # FIN, binary
+                        message = payload
+                    elif b0 == 0x81:  # FIN, text
+                        try:
+                            message = payload.decode()
+                        except UnicodeDecodeError:
+                            pass  # the parser's path fails with 1007
+                    if message is not None:
+                        self.messages.append(message)
+                        waiter = self._recv_waiter
+                        if waiter is not None and not waiter.done():
+                            waiter.set_result(None)
+                        return
             parser.feed(data)
             self._process_frames()
         elif self.state is State.CONNECTING:

@@ -180,6 +180,10 @@ def _frame_bytes_py(b0: int, data: BytesLike, key: Optional[bytes]) -> bytes:
     return _apply_mask_prefixed_py(header + key, data, key)
 
 
+ParseFrame = Callable[
+    [BytesLike, int, bool, Optional[int]], Optional[Tuple[int, bytes, int]]
+]
+
 # Masking keys drawn from the OS in batches: one os.urandom(4) call is a
 # system call that costs more than masking and framing a small message.
 _MASK_BATCH = 256
@@ -216,9 +220,7 @@ unmask_slice = _unmask_slice_py
 unmask_join = _unmask_join_py
 frame_bytes = _frame_bytes_py
 # No pure-Python twin: the frame parser's own code is the fallback.
-parse_frame: Optional[
-    Callable[[BytesLike, int, bool, Optional[int]], Optional[Tuple[int, bytes, int]]]
-] = None
+parse_frame: Optional[ParseFrame] = None
 
 try:
     from .speedups import (
