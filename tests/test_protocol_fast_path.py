@@ -196,7 +196,9 @@ async def test_no_fast_path_with_debug_logs() -> None:
     # Same when a framework sets the logger once the connection is open.
     protocol, _ = open_protocol()
     assert protocol._parse_frame is not None
-    protocol.logger = logging.getLogger("test.fast_path.quiet")
+    quiet = logging.getLogger("test.fast_path_quiet")
+    quiet.setLevel(logging.INFO)
+    protocol.logger = quiet
     assert protocol._parse_frame is not None
     protocol.logger = logger
     assert protocol._parse_frame is None
