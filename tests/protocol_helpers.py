@@ -31,6 +31,8 @@ class FakeTransport(asyncio.Transport):
         self.reading = True
         self.write_limits: Optional[Tuple[Any, Any]] = None
         self.eof_written = False
+        # What get_write_buffer_size() returns.
+        self.buffer_size = 0
         self.extra = {"sockname": ("127.0.0.1", 1234), "peername": ("127.0.0.1", 80)}
         self._written = asyncio.Event()
 
@@ -39,6 +41,9 @@ class FakeTransport(asyncio.Transport):
     def write(self, data: Any) -> None:
         self.writes.append(bytes(data))
         self._written.set()
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffer_size
 
     def write_eof(self) -> None:
         self.eof_written = True

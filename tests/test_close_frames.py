@@ -5,7 +5,7 @@ side of a real connection reports."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, List
+from typing import Any, List, Optional, Tuple
 
 import pytest
 
@@ -17,8 +17,11 @@ from websockets.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
 )
+from websockets.framing import OP_CLOSE, serialize_close
+from websockets.protocol import WebSocketCommonProtocol
 from websockets.server import WebSocketServerProtocol
 
+from .protocol_helpers import FakeTransport, close_frames, open_protocol, peer_frame
 from .utils import TIMEOUT, port_of, raw_websocket, read_frame, serving, uri_of
 
 
@@ -192,3 +195,49 @@ async def test_close_frame_not_answered() -> None:
     exc = ws.connection_closed_exc()
     assert str(exc) == "sent 4000 (private use) private; no close frame received"
     assert exc.code == 1006
+
+
+class TestCloseDeadlineAfterEcho:
+    """A server that echoes the peer's close frame closes the TCP connection;
+    the close deadline bounds the wait for it, unless nothing can delay it."""
+
+    @staticmethod
+    async def echo(
+        is_client: bool, secure: Optional[bool], buffered: int
+    ) -> Tuple[WebSocketCommonProtocol, FakeTransport]:
+        protocol, transport = open_protocol(is_client, secure=secure)
+        transport.buffer_size = buffered
+        protocol.data_received(
+            peer_frame(protocol, OP_CLOSE, serialize_close(1000, "bye"))
+        )
+        assert close_frames(protocol, transport) == [(1000, "bye")]
+        return protocol, transport
+
+    async def test_plain_tcp_server_needs_no_timer(self) -> None:
+        protocol, transport = await self.echo(False, secure=False, buffered=0)
+        assert transport.close_called == 1
+        assert protocol._close_timer is None
+        await protocol.wait_closed()
+        assert protocol.close_code == 1000
+
+    async def test_timer_while_bytes_wait_to_be_written(self) -> None:
+        protocol, _ = await self.echo(False, secure=False, buffered=10)
+        assert protocol._close_timer is not None
+        await protocol.wait_closed()
+        assert protocol._close_timer is None
+
+    @pytest.mark.parametrize("secure", [True, None])
+    async def test_timer_with_tls_or_unknown(self, secure: Optional[bool]) -> None:
+        # TLS sends close_notify; None: created by a framework, which didn't
+        # say.
+        protocol, _ = await self.echo(False, secure=secure, buffered=0)
+        assert protocol._close_timer is not None
+        await protocol.wait_closed()
+
+    async def test_timer_on_the_client(self) -> None:
+        # The client waits for the server to close the TCP connection.
+        protocol, transport = await self.echo(True, secure=False, buffered=0)
+        assert transport.close_called == 0
+        assert protocol._close_timer is not None
+        protocol.connection_lost(None)
+        assert protocol._close_timer is None

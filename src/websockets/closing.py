@@ -50,6 +50,7 @@ class ClosingMixin:
         state: State
         side: str
         is_client: bool
+        secure: Optional[bool]
         transport: asyncio.Transport
         close_code: Optional[int]
         close_reason: str
@@ -103,15 +104,25 @@ class ClosingMixin:
             self._close_rcvd_then_sent = False
         # No frame may follow a close frame.
         self._parser = None
-        if self.state is State.OPEN:
+        echo = self.state is State.OPEN
+        if echo:
             # RFC 6455 5.5.1: echo the close frame, with the same status code.
             payload = serialize_close(code, reason) if code != 1005 else b""
             self._write_frame(True, OP_CLOSE, payload)
             self._close_frame_sent(code, reason)
             self._set_state(State.CLOSING)
-            self._start_close_deadline()
         self._set_end_of_stream()
         self._closing_handshake_complete()
+        if echo and (
+            self.is_client
+            or self.secure is not False
+            or self.transport.get_write_buffer_size()
+        ):
+            # Bound the wait for the end of the TCP connection. A server that
+            # closed a plain TCP connection with nothing left to write needs
+            # no timer: the transport calls connection_lost() on the next
+            # iteration of the loop. (TLS sends close_notify first.)
+            self._start_close_deadline()
 
     def _close_frame_sent(self, code: int, reason: str) -> None:
         # Record it for ConnectionClosed; 1005 stands for an empty frame.
