@@ -18,7 +18,7 @@ from websockets.exceptions import (
     ConnectionClosedOK,
 )
 from websockets.framing import OP_CLOSE, serialize_close
-from websockets.protocol import WebSocketCommonProtocol
+from websockets.protocol import State, WebSocketCommonProtocol
 from websockets.server import WebSocketServerProtocol
 
 from .protocol_helpers import FakeTransport, close_frames, open_protocol, peer_frame
@@ -241,3 +241,17 @@ class TestCloseDeadlineAfterEcho:
         assert protocol._close_timer is not None
         protocol.connection_lost(None)
         assert protocol._close_timer is None
+
+
+async def test_recv_raises_right_after_the_close_frame() -> None:
+    # The server closes the TCP connection before waking up recv(): it raises
+    # on the next loop turn, with the final close code, without waiting for
+    # connection_lost() in another turn.
+    protocol, _ = open_protocol(secure=False)
+    recv = asyncio.ensure_future(protocol.recv())
+    await asyncio.sleep(0)
+    protocol.data_received(peer_frame(protocol, OP_CLOSE, serialize_close(1000, "")))
+    await asyncio.sleep(0)
+    assert recv.done()
+    assert isinstance(recv.exception(), ConnectionClosedOK)
+    assert protocol.state is State.CLOSED

@@ -111,8 +111,11 @@ class ClosingMixin:
             self._write_frame(True, OP_CLOSE, payload)
             self._close_frame_sent(code, reason)
             self._set_state(State.CLOSING)
-        self._set_end_of_stream()
+        # Close the TCP connection (on the server side) before waking up
+        # recv(): asyncio runs connection_lost() first, so that recv()
+        # raises at once instead of waiting for it.
         self._closing_handshake_complete()
+        self._set_end_of_stream()
         if echo and (
             self.is_client
             or self.secure is not False
