@@ -13,6 +13,7 @@ from typing import Any, List, Optional, Tuple
 
 import pytest
 
+from websockets import client
 from websockets.client import WebSocketClientProtocol, connect, unix_connect
 from websockets.datastructures import Headers
 from websockets.exceptions import (
@@ -951,3 +952,22 @@ async def test_headers_that_cannot_be_sent(kwargs: Any) -> None:
         with pytest.raises(ValueError, match="invalid HTTP header"):
             await connect(uri_of(server), **kwargs)
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize("uri", [b"ws://localhost/", None, 42])
+def test_uri_of_the_wrong_type(uri: Any) -> None:
+    with pytest.raises(TypeError, match="uri must be a str, got"):
+        connect(uri)
+
+
+def test_parsed_uris_are_cached() -> None:
+    # Reconnecting clients parse the same URI again and again.
+    client._parse_uri_cached.cache_clear()
+    first = client._parse_uri("ws://localhost:8765/path")
+    assert client._parse_uri("ws://localhost:8765/path") is first
+    assert client._parse_uri_cached.cache_info().hits == 1
+    # Errors aren't cached: they're raised every time.
+    for _ in range(2):
+        with pytest.raises(InvalidURI):
+            client._parse_uri("http://localhost/")
+    assert client._parse_uri_cached.cache_info().currsize == 1

@@ -63,6 +63,9 @@ def check_size(name: str, value: Any, *, optional: bool, minimum: int) -> Any:
     :raises TypeError: if ``value`` isn't an integer (or ``None``)
     :raises ValueError: if ``value`` is below ``minimum``
     """
+    if type(value) is int and value >= minimum:
+        # The usual case, checked first.
+        return value
     if value is None and optional:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -104,7 +107,8 @@ def check_timeout(name: str, value: Any, *, positive: bool = False) -> None:
     :raises TypeError: if ``value`` isn't a real number or ``None``
     :raises ValueError: if ``value`` is negative, NaN, or 0 when ``positive``
     """
-    if value is None:
+    if value is None or ((type(value) is int or type(value) is float) and value > 0):
+        # The usual cases, checked first (NaN isn't > 0).
         return
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(

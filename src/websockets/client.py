@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import urllib.parse
 from types import TracebackType
@@ -277,6 +278,13 @@ def _parse_uri(uri: str) -> WebSocketURI:
     :raises ~websockets.exceptions.InvalidURI: if ``uri`` isn't valid or its
         user name contains a colon (RFC 7617 section 2)
     """
+    if not isinstance(uri, str):
+        raise TypeError(f"uri must be a str, got {type(uri).__name__}")
+    # Clients often connect to the same URIs again and again.
+    return _parse_uri_cached(str(uri))
+
+
+def _parse_uri_uncached(uri: str) -> WebSocketURI:
     wsuri = parse_uri(uri)
     if wsuri.user_info is not None:
         try:
@@ -284,6 +292,10 @@ def _parse_uri(uri: str) -> WebSocketURI:
         except ValueError as exc:
             raise InvalidURI(uri, str(exc)) from None
     return wsuri
+
+
+# Valid URIs only: exceptions aren't cached. WebSocketURI is immutable.
+_parse_uri_cached = functools.lru_cache(maxsize=64)(_parse_uri_uncached)
 
 
 def _enable_permessage_deflate(
