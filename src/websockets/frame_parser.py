@@ -14,7 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 from .exceptions import ProtocolError
-from .framing import Frame, check_decoded_size, decode_header, wire_limit
+from .framing import (
+    Frame,
+    check_decoded_size,
+    decode_header,
+    frame_fields,
+    wire_limit,
+)
 from .utils import apply_mask, parse_frame, unmask_join, unmask_slice
 
 if TYPE_CHECKING:
@@ -192,17 +198,7 @@ class FrameParser:
 
     def _make_frame(self, b0: int, data: bytes) -> Frame:
         """Build a frame, apply extensions and check it."""
-        frame: Frame = _tuple_new(
-            Frame,
-            (
-                (b0 & 0x80) != 0,
-                b0 & 0x0F,
-                data,
-                (b0 & 0x40) != 0,
-                (b0 & 0x20) != 0,
-                (b0 & 0x10) != 0,
-            ),
-        )
+        frame: Frame = _tuple_new(Frame, frame_fields(b0, data))
         extensions = self.extensions
         if extensions:
             max_size = self.max_size

@@ -157,15 +157,7 @@ class Frame(NamedTuple):
         else:
             data = b""
 
-        b0 = head[0]
-        frame = cls(
-            (b0 & 0x80) != 0,
-            b0 & 0x0F,
-            data,
-            (b0 & 0x40) != 0,
-            (b0 & 0x20) != 0,
-            (b0 & 0x10) != 0,
-        )
+        frame = cls(*frame_fields(head[0], data))
         if extensions:
             for extension in reversed(extensions):
                 frame = extension.decode(frame, max_size=max_size)
@@ -256,6 +248,20 @@ class Frame(NamedTuple):
                 raise ProtocolError("fragmented control frame")
         else:
             raise ProtocolError(f"invalid opcode: {self.opcode}")
+
+
+def frame_fields(b0: int, data: bytes) -> Tuple[bool, int, bytes, bool, bool, bool]:
+    """Return the fields of a :class:`Frame`, in order, from the first byte of
+    its header (FIN, RSV1-3, opcode: RFC 6455, section 5.2) and its payload.
+    """
+    return (
+        (b0 & 0x80) != 0,
+        b0 & 0x0F,
+        data,
+        (b0 & 0x40) != 0,
+        (b0 & 0x20) != 0,
+        (b0 & 0x10) != 0,
+    )
 
 
 def serialize_frame(b0: int, data: BytesLike, mask: bool) -> bytes:
