@@ -11,8 +11,8 @@ from typing import Any, Callable, Type
 import pytest
 
 from websockets.arguments import check_max_size, check_sequence, check_size
-from websockets.client import WebSocketClientProtocol, connect
-from websockets.server import WebSocketServerProtocol, serve
+from websockets.client import WebSocketClientProtocol, connect, unix_connect
+from websockets.server import WebSocketServerProtocol, serve, unix_serve
 
 
 async def handler(ws: Any, path: str) -> None:  # pragma: no cover
@@ -179,6 +179,22 @@ def test_deprecation_warnings_point_at_the_caller(
         else:
             line = next_line()
             connect("ws://127.0.0.1:1/", **kwargs)
+    assert len(record) == 1
+    assert (record[0].filename, record[0].lineno) == (__file__, line)
+
+
+@pytest.mark.parametrize("side", ["unix_serve", "unix_connect"])
+def test_deprecation_warnings_of_unix_variants_point_at_the_caller(
+    side: str,
+) -> None:
+    # One more level of calls inside websockets than serve() and connect().
+    with pytest.warns(DeprecationWarning, match="rename timeout") as record:
+        if side == "unix_serve":
+            line = next_line()
+            unix_serve(handler, "/tmp/nowhere.sock", timeout=5)
+        else:
+            line = next_line()
+            unix_connect("/tmp/nowhere.sock", timeout=5)
     assert len(record) == 1
     assert (record[0].filename, record[0].lineno) == (__file__, line)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any, Dict, Optional, Tuple, TypeVar
 
@@ -29,20 +30,42 @@ def pop_deprecated_arguments(
 
     :return: ``(close_timeout, create_protocol, legacy_recv)``
     """
-    # stacklevel=4: the warning points at the caller of serve() or connect(),
-    # past shared_arguments() and Serve.__init__() or Connect.__init__().
     timeout = kwds.pop("timeout", None)
     if timeout is not None:
         warnings.warn(
-            "rename timeout to close_timeout", DeprecationWarning, stacklevel=4
+            "rename timeout to close_timeout",
+            DeprecationWarning,
+            stacklevel=_caller_stacklevel(),
         )
         close_timeout = timeout
     klass = kwds.pop("klass", None)
     if klass is not None:
         warnings.warn(
-            "rename klass to create_protocol", DeprecationWarning, stacklevel=4
+            "rename klass to create_protocol",
+            DeprecationWarning,
+            stacklevel=_caller_stacklevel(),
         )
         if create_protocol is None:
             create_protocol = klass
     legacy_recv: bool = kwds.pop("legacy_recv", False)
     return close_timeout, create_protocol, legacy_recv
+
+
+def _caller_stacklevel() -> int:
+    """Return the ``stacklevel`` of :func:`warnings.warn` that points at the
+    code that called into websockets: the warning is about the user's code,
+    whichever way it came in (``serve()``, ``unix_serve()``, ``connect()``,
+    ``unix_connect()``...).
+    """
+    # Level 1 is the function that calls warnings.warn(), our caller.
+    level = 1
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _is_ours(frame):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _is_ours(frame: Any) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return bool(name == "websockets" or name.startswith("websockets."))
