@@ -307,6 +307,16 @@ class ReceiverMixin:
                     if isinstance(messages, list)
                     else messages.popleft()
                 )
+            if (
+                not messages
+                and self.state is State.CLOSED
+                and self._pending_failure is None
+                and self.close_code in (1000, 1001)
+                and not self.legacy_recv
+            ):
+                # The end of a normal closure: recv() would raise
+                # ConnectionClosedOK, which would be caught below.
+                raise StopAsyncIteration
         try:
             message = await self.recv()
         except ConnectionClosedOK:
