@@ -36,6 +36,7 @@ from websockets.reconnecting import (
     Backoff,
     Reconnecting,
     is_permanent,
+    retry_after,
 )
 from websockets.server import WebSocketServerProtocol
 
@@ -406,3 +407,102 @@ def test_is_permanent() -> None:
     assert is_permanent(TypeError())
     assert is_permanent(InvalidProxyStatus(407, Headers()))
     assert not is_permanent(InvalidProxyStatus(502, Headers()))
+
+
+def status_error(status: int, *headers: Tuple[str, str]) -> InvalidStatusCode:
+    return InvalidStatusCode(status, Headers(list(headers)))
+
+
+class TestRetryAfter:
+    NOW = 784_111_777.0  # Sun, 06 Nov 1994 08:49:37 GMT
+
+    @pytest.mark.parametrize("status", [429, 503])
+    @pytest.mark.parametrize(
+        "value, expected",
+        [
+            ("5", 5.0),
+            (" 120 ", 120.0),
+            ("0", 0.0),
+            # RFC 9110 10.2.3: an HTTP date, relative to now.
+            ("Sun, 06 Nov 1994 08:49:47 GMT", 10.0),
+            ("Sun, 06 Nov 1994 08:49:27 GMT", 0.0),
+        ],
+    )
+    def test_valid(self, status: int, value: str, expected: float) -> None:
+        exc = status_error(status, ("Retry-After", value))
+        assert retry_after(exc, now=self.NOW) == expected
+
+    @pytest.mark.parametrize(
+        "value",
+        ["soon", "-5", "1.5", "\uff15", "", "Sun, 06 Nov 1994 08:49:47"],
+    )
+    def test_invalid(self, value: str) -> None:
+        exc = status_error(429, ("Retry-After", value))
+        assert retry_after(exc, now=self.NOW) is None
+
+    def test_not_applicable(self) -> None:
+        assert retry_after(status_error(500, ("Retry-After", "5"))) is None
+        assert retry_after(status_error(429)) is None
+        assert retry_after(InvalidStatusCode(429)) is None
+        assert retry_after(OSError("refused")) is None
+        two = status_error(429, ("Retry-After", "5"), ("Retry-After", "6"))
+        assert retry_after(two) is None
+
+    def test_date_uses_the_clock(self) -> None:
+        exc = status_error(429, ("Retry-After", "Sun, 06 Nov 2994 08:49:37 GMT"))
+        delay = retry_after(exc)
+        assert delay is not None and delay > 10**10
+
+    async def test_reconnection_waits_as_asked(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        attempts: List[float] = []
+
+        def process_request(path: str, headers: Headers) -> Any:
+            attempts.append(time.monotonic())
+            if len(attempts) == 1:
+                return http.HTTPStatus.TOO_MANY_REQUESTS, [("Retry-After", "1")], b""
+            return None
+
+        with caplog.at_level(logging.INFO, logger="websockets.client"):
+            async with serving(process_request=process_request) as server:
+                fast = dict(backoff_initial=0.01, backoff_factor=2.0, backoff_max=5.0)
+                async for websocket in connect(uri_of(server), **fast):
+                    await websocket.close()
+                    break
+        assert len(attempts) == 2
+        # uvloop's timers have a 1 ms resolution.
+        assert attempts[1] - attempts[0] >= 1.0 - 0.002
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("reconnecting in 1.0 seconds" in m for m in messages)
+
+    async def test_retry_after_is_capped_by_backoff_max(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        attempts = 0
+
+        def process_request(path: str, headers: Headers) -> Any:
+            nonlocal attempts
+            attempts += 1
+            if attempts == 1:
+                return (
+                    http.HTTPStatus.SERVICE_UNAVAILABLE,
+                    [("Retry-After", "3600")],
+                    b"",
+                )
+            return None
+
+        with caplog.at_level(logging.INFO, logger="websockets.client"):
+            async with serving(process_request=process_request) as server:
+                async for websocket in connect(uri_of(server), **FAST):
+                    await websocket.close()
+                    break
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("reconnecting in 0.4 seconds" in m for m in messages)
+
+
+def test_invalid_status_code_carries_headers() -> None:
+    headers = Headers([("Retry-After", "5")])
+    assert InvalidStatusCode(429, headers).headers is headers
+    # As in websockets 8.1, the status code alone is enough.
+    assert InvalidStatusCode(500).headers is None

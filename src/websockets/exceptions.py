@@ -251,10 +251,15 @@ class InvalidStatusCode(InvalidHandshake):
 
     The integer status code is available in the :attr:`status_code`
     attribute.
+
+    The response's HTTP headers are available in the ``headers``
+    attribute (new in this version), e.g. ``Retry-After`` with a 429 or 503
+    status; it's ``None`` when the exception is created without them.
     """
 
-    def __init__(self, status_code: int) -> None:
+    def __init__(self, status_code: int, headers: Optional[Headers] = None) -> None:
         self.status_code = status_code
+        self.headers = headers
         super().__init__(f"server rejected WebSocket connection: HTTP {status_code}")
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import email.utils
 import logging
 import random
 import ssl
+import time
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from .datastructures import MultipleValuesError
 from .exceptions import (
     InvalidProxyStatus,
     InvalidStatusCode,
@@ -69,6 +72,38 @@ class Backoff:
         )
 
 
+def retry_after(exc: BaseException, now: Optional[float] = None) -> Optional[float]:
+    """Return how long a 429 or 503 response asks to wait, in seconds.
+
+    RFC 9110, section 10.2.3: ``Retry-After`` is a number of seconds or an
+    HTTP date. Anything else, or another exception, gives ``None``.
+
+    :param now: current time, as :func:`time.time` returns it, for a date
+    """
+    if not isinstance(exc, InvalidStatusCode) or exc.status_code not in (429, 503):
+        return None
+    if exc.headers is None:
+        return None
+    try:
+        value = exc.headers.get("Retry-After")
+    except MultipleValuesError:
+        return None
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit() and value.isascii():
+        return float(value)
+    try:
+        date = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if date.tzinfo is None:
+        return None  # HTTP dates are in GMT: a date without a zone isn't one
+    if now is None:
+        now = time.time()
+    return max(0.0, date.timestamp() - now)
+
+
 def is_permanent(exc: BaseException) -> bool:
     """Tell whether retrying can't fix the error that failed an opening."""
     if isinstance(exc, (InvalidStatusCode, InvalidProxyStatus)):
@@ -99,6 +134,8 @@ class Reconnecting:
       errors, timeouts, HTTP 5xx and 429, other handshake failures) is
       retried after a wait, forever, until the caller stops iterating; the
       failure is logged at INFO level on the ``websockets.client`` logger;
+      a 429 or 503 response's ``Retry-After`` header (seconds or an HTTP
+      date) makes the wait at least that long, up to ``backoff_max``;
     * an error that a retry can't fix is raised at once: an HTTP 4xx status
       other than 429 (:exc:`~websockets.exceptions.InvalidStatusCode`, or
       :exc:`~websockets.exceptions.InvalidProxyStatus` from a proxy), an
@@ -148,15 +185,19 @@ class Reconnecting:
             except Exception as exc:
                 if is_permanent(exc):
                     raise
-                await self._wait(f"connection failed: {exc!r}")
+                await self._wait(f"connection failed: {exc!r}", retry_after(exc))
             else:
                 break
         self._websocket = websocket
         self._opened_at = loop.time()
         return websocket
 
-    async def _wait(self, why: str) -> None:
+    async def _wait(self, why: str, asked: Optional[float] = None) -> None:
         delay = self._delay * random.uniform(0.5, 1.0)
         self._delay = min(self._backoff.max, self._delay * self._backoff.factor)
+        if asked is not None:
+            # The server's Retry-After, up to backoff_max: a server can't
+            # hold a client off longer than its own backoff would.
+            delay = max(delay, min(asked, self._backoff.max))
         logger.info("%s; reconnecting in %.1f seconds", why, delay)
         await asyncio.sleep(delay)
