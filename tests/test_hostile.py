@@ -27,13 +27,9 @@ from websockets.client import WebSocketClientProtocol, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.framing import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG
 from websockets.http import MAX_HEADERS, MAX_LINE
-from websockets.protocol import (
-    _PAUSE_QUEUE,
-    _PAUSE_WRITE,
-    State,
-    WebSocketCommonProtocol,
-)
+from websockets.protocol import State, WebSocketCommonProtocol
 from websockets.server import WebSocketServerProtocol, serve
+from websockets.state import _PAUSE_QUEUE, _PAUSE_WRITE
 
 from .utils import TIMEOUT
 

@@ -40,29 +40,18 @@ from .datastructures import Headers
 from .eventloop import get_loop
 from .exceptions import (
     InvalidState,
-    PayloadTooBig,
-    ProtocolError,
 )
 from .extensions.base import Extension
 from .frame_parser import FrameParser
-from .framing import (
-    OP_BINARY,
-    OP_CONT,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    Frame,
-)
 from .http import MAX_LINE
+from .incoming import IncomingMixin
 from .keepalive import KeepaliveMixin
 from .log import ConnectionLogger, LoggerLike
 from .receiving import ReceiverMixin
-from .sending import OPCODE_NAMES, SenderMixin
+from .sending import SenderMixin
 from .state import (
     _PAUSE_HANDSHAKE,
-    _PAUSE_QUEUE,
     _PAUSE_WRITE,
-    _PAUSED_TRANSPORT,
     State,
 )
 from .streams import StreamBuffer
@@ -76,7 +65,12 @@ logger = _logger  # websockets.protocol.logger, as in 8.1
 
 
 class WebSocketCommonProtocol(
-    ReceiverMixin, SenderMixin, ClosingMixin, KeepaliveMixin, asyncio.Protocol
+    IncomingMixin,
+    ReceiverMixin,
+    SenderMixin,
+    ClosingMixin,
+    KeepaliveMixin,
+    asyncio.Protocol,
 ):
     """:class:`~asyncio.Protocol` subclass implementing the data transfer
     phase.
@@ -518,61 +512,8 @@ class WebSocketCommonProtocol(
         transport.set_write_buffer_limits(self.write_limit)
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        """Parse incoming bytes."""
-        # Proof that the peer is alive, for the keepalive.
-        self._data_seen = True
-        parser = self._parser
-        if parser is not None:
-            parse = self._parse_frame
-            if (
-                # Fast path: a chunk that holds exactly one unfragmented data
-                # frame, when nothing else is going on, goes straight to the
-                # queue. Anything else, or any doubt, takes the parser.
-                parse is not None
-                and parser.drained
-                and not self._paused_reading
-                and self._assembler is None
-                and self._stream is None
-                # A pending failure stopped the parser: self._parser is None.
-                and not self._discard_data
-                and (self.max_queue is None or len(self.messages) < self.max_queue - 1)
-            ):
-                parsed = parse(data, 0, parser.mask, parser.max_size)
-                if parsed is not None and parsed[2] == len(data):
-                    b0, payload, _ = parsed
-                    message: Optional[Data] = None
-                    if b0 == 0x82:  # FIN, binary
-                        message = payload
-                    elif b0 == 0x81:  # FIN, text
-                        try:
-                            message = payload.decode()
-                        except UnicodeDecodeError:
-                            pass  # the parser's path fails with 1007
-                    if message is not None:
-                        self.messages.append(message)
-                        waiter = self._recv_waiter
-                        if waiter is not None and not waiter.done():
-                            waiter.set_result(None)
-                        return
-            parser.feed(data)
-            self._process_frames()
-        elif self.state is State.CONNECTING:
-            reader = self.reader
-            reader.feed_data(data)
-            if reader.buffered() >= self.read_limit:
-                # Read at most read_limit bytes ahead of the opening
-                # handshake, e.g. frames pipelined behind the request while
-                # process_request() runs; read again when the handshake needs
-                # more bytes or once the connection is open.
-                self._pause_reading(_PAUSE_HANDSHAKE)
-                reader.on_wait = self._handshake_wants_data
         # Else the stream was corrupted or the closing handshake is over:
         # ignore what follows.
-
-    def _handshake_wants_data(self) -> None:
-        self.reader.on_wait = None
-        self._resume_reading(_PAUSE_HANDSHAKE)
 
     def eof_received(self) -> None:
         """Handle the end of the incoming stream.
@@ -633,127 +574,6 @@ class WebSocketCommonProtocol(
         if not self.connection_lost_waiter.done():
             self.connection_lost_waiter.set_result(None)
 
-    # Incoming frames
-
-    def _process_frames(self) -> bool:
-        """Handle every complete frame in the parser's buffer.
-
-        Stop when the message queue is full: the rest is processed when
-        :meth:`recv` makes room. Return ``True`` in that case.
-        """
-        max_queue = self.max_queue
-        messages = self.messages
-        debug = self._debug
-        while self._parser is not None and self._pending_failure is None:
-            if (
-                max_queue is not None
-                and (
-                    len(messages) >= max_queue
-                    # recv_streaming() bounds its fragments the same way.
-                    or (
-                        self._stream is not None
-                        and len(self._stream.chunks) >= max_queue
-                    )
-                )
-                # While closing, the peer's close frame must be read:
-                # _queue_message() drops what doesn't fit in the queue.
-                and self.state is State.OPEN
-            ):
-                self._pause_reading(_PAUSE_QUEUE)
-                return True
-            if self._paused_reading & _PAUSE_WRITE:
-                # A reply to a control frame waits for the write buffer to
-                # drain: resume_writing() processes what follows.
-                return True
-            parser = self._parser
-            try:
-                frame = parser.next_frame()
-            except PayloadTooBig as exc:
-                self._parser = None
-                self._fail_from_peer(1009, str(exc) or "message too big")
-                break
-            except ProtocolError as exc:
-                self._parser = None
-                self._fail_from_peer(1002, str(exc))
-                break
-            except Exception:
-                self._log(_logger).error("Error while parsing frames", exc_info=True)
-                self._parser = None
-                self.fail_connection(1011)
-                break
-            if frame is None:
-                if parser.buffered() and not self._discard_data:
-                    self._check_incomplete_text_frame(parser)
-                break
-            assembler = self._assembler
-            if assembler is not None and assembler.frame_complete():
-                assembler = self._assembler = None
-            fin, opcode, payload, _, _, _ = frame
-            if (
-                # Fast path, the common case: an unfragmented data frame
-                # that goes straight to the queue. Anything else, or any
-                # doubt, takes _handle_frame().
-                fin
-                and (opcode is OP_TEXT or opcode is OP_BINARY)
-                and assembler is None
-                and self._stream is None
-                and not debug
-                and not self._discard_data
-                and (max_queue is None or len(messages) < max_queue)
-            ):
-                message: Data = payload
-                if opcode is OP_TEXT:
-                    try:
-                        message = payload.decode()
-                    except UnicodeDecodeError:
-                        # _handle_frame() fails the connection with 1007.
-                        self._handle_frame(frame)
-                        continue
-                messages.append(message)
-                waiter = self._recv_waiter
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
-                if parser.drained and (max_queue is None or len(messages) < max_queue):
-                    # Nothing else was received: the usual end of a chunk.
-                    # (With a full queue, the loop's next turn pauses
-                    # reading.)
-                    break
-                continue
-            self._handle_frame(frame)
-        return False
-
-    def _handle_frame(self, frame: Frame) -> None:
-        opcode = frame.opcode
-        if self._debug:
-            self._log(_logger).debug(
-                "%s < %s fin=%s len=%d",
-                self.side,
-                OPCODE_NAMES[opcode],
-                frame.fin,
-                len(frame.data),
-            )
-        if opcode is OP_TEXT or opcode is OP_BINARY or opcode is OP_CONT:
-            self._handle_data_frame(frame)
-        elif opcode == OP_PING:
-            # RFC 6455 5.5.2: answer with a pong carrying the same payload,
-            # unless a close frame was sent already.
-            if self.state is State.OPEN:
-                self._write_frame(True, OP_PONG, frame.data)
-                self._check_write_buffer()
-        elif opcode == OP_PONG:
-            self._acknowledge_pings(frame.data)
-        else:
-            self._handle_close_frame(frame.data)
-
-    def _check_write_buffer(self) -> None:
-        # A pong written from data_received() went above the high-water mark:
-        # stop reading until the buffer drains, like send() waits. A peer
-        # that floods pings and never reads makes the write buffer hold at
-        # most write_limit plus one pong. RFC 6455 doesn't oblige anyone to
-        # read faster than they can answer.
-        if self._paused_writing:
-            self._pause_reading(_PAUSE_WRITE)
-
     def _set_end_of_stream(self) -> None:
         self._end_of_stream = True
         self._assembler = None
@@ -775,29 +595,3 @@ class WebSocketCommonProtocol(
             self._start_close_deadline()
             self._close_transport(abort=False)
         await asyncio.shield(self.connection_lost_waiter)
-
-    # Receiving
-
-    def _pause_reading(self, reason: int) -> None:
-        if not self._paused_reading & _PAUSED_TRANSPORT:
-            self.transport.pause_reading()
-        self._paused_reading |= reason | _PAUSED_TRANSPORT
-
-    def _resume_reading(self, reasons: int) -> None:
-        # Lift reasons for not reading. The transport resumes when no reason
-        # is left, e.g. a full queue and a full write buffer are independent.
-        paused = self._paused_reading & ~reasons
-        self._paused_reading = paused
-        if paused != _PAUSED_TRANSPORT:
-            # Another reason holds, or reading wasn't paused (this was
-            # scheduled by _read_until_close_frame() and already done).
-            return
-        # Frames buffered while paused come first. If they pause reading
-        # again, the transport stays paused.
-        if self._process_frames():
-            return
-        self._paused_reading = 0
-        if self.state is not State.CLOSED:
-            self.transport.resume_reading()
-
-    # Sending
