@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Deque, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING
 
+from .attributes import ConnectionAttributes
 from .close_frame import Close
 from .exceptions import (
     ConnectionClosed,
@@ -22,68 +23,27 @@ from .exceptions import (
     InvalidState,
     ProtocolError,
 )
-from .frame_parser import FrameParser
 from .framing import OP_CLOSE, parse_close, serialize_close
 from .state import _PAUSE_QUEUE, _PAUSE_WRITE, State
-from .typing import BytesLike, Data
 
 if TYPE_CHECKING:
-    from .log import ConnectionLogger
+    pass
 
 __all__ = ["ClosingMixin"]
 
 logger = logging.getLogger("websockets.protocol")
 
 
-class ClosingMixin:
+class ClosingMixin(ConnectionAttributes):
     """Closing half of a WebSocket connection.
 
-    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`, which
-    declares the attributes it uses.
+    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`;
+    :class:`~websockets.attributes.ConnectionAttributes` declares what it
+    uses of the others.
     """
 
     if not TYPE_CHECKING:  # pragma: no branch
         __slots__ = ()
-
-    if TYPE_CHECKING:
-        loop: asyncio.AbstractEventLoop
-        state: State
-        side: str
-        is_client: bool
-        secure: Optional[bool]
-        transport: asyncio.Transport
-        close_code: Optional[int]
-        close_reason: str
-        close_timeout: float
-        connection_lost_waiter: asyncio.Future[None]
-        messages: Union[List[Data], Deque[Data]]
-        _debug: bool
-        _parser: Optional[FrameParser]
-        _discard_data: bool
-        _paused_reading: int
-        _recv_resuming: bool
-        _pending_failure: Optional[Tuple[int, str]]
-        _pending_failure_handle: Optional[asyncio.TimerHandle]
-        _close_deadline: Optional[float]
-        _close_timer: Optional[asyncio.TimerHandle]
-        _close_rcvd: Optional[Close]
-        _close_sent: Optional[Close]
-        _close_rcvd_then_sent: Optional[bool]
-        _keepalive_handle: Optional[asyncio.TimerHandle]
-
-        def _set_state(self, state: State) -> None: ...
-
-        def _set_end_of_stream(self) -> None: ...
-
-        def _resume_reading(self, reasons: int) -> None: ...
-
-        def _write_frame(
-            self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
-        ) -> None: ...
-
-        def connection_lost(self, exc: Optional[Exception]) -> None: ...
-
-        def _log(self, default: logging.Logger) -> ConnectionLogger: ...
 
     def _handle_close_frame(self, data: bytes) -> None:
         # RFC 6455 5.5.1: a close frame.

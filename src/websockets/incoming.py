@@ -15,13 +15,11 @@ the opening handshake has read enough ahead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import TYPE_CHECKING, Deque, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Optional
 
-from .assembly import MessageAssembler, MessageStream
+from .attributes import ConnectionAttributes
 from .exceptions import PayloadTooBig, ProtocolError
-from .frame_parser import FrameParser
 from .framing import OP_BINARY, OP_CONT, OP_PING, OP_PONG, OP_TEXT, Frame
 from .sending import OPCODE_NAMES
 from .state import (
@@ -31,65 +29,26 @@ from .state import (
     _PAUSED_TRANSPORT,
     State,
 )
-from .streams import StreamBuffer
-from .typing import BytesLike, Data
-from .utils import ParseFrame
+from .typing import Data
 
 if TYPE_CHECKING:
-    from .log import ConnectionLogger
+    pass
 
 __all__ = ["IncomingMixin"]
 
 _logger = logging.getLogger("websockets.protocol")
 
 
-class IncomingMixin:
+class IncomingMixin(ConnectionAttributes):
     """What a connection does with the bytes it receives.
 
-    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`, which
-    declares the attributes it uses.
+    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`;
+    :class:`~websockets.attributes.ConnectionAttributes` declares what it
+    uses of the others.
     """
 
     if not TYPE_CHECKING:  # pragma: no branch
         __slots__ = ()
-
-    if TYPE_CHECKING:
-        side: str
-        state: State
-        transport: asyncio.Transport
-        reader: StreamBuffer
-        read_limit: int
-        max_queue: Optional[int]
-        messages: Union[List[Data], Deque[Data]]
-        _assembler: Optional[MessageAssembler]
-        _data_seen: bool
-        _debug: bool
-        _discard_data: bool
-        _parse_frame: Optional[ParseFrame]
-        _parser: Optional[FrameParser]
-        _paused_reading: int
-        _paused_writing: bool
-        _pending_failure: Optional[Tuple[int, str]]
-        _recv_waiter: Optional[asyncio.Future[None]]
-        _stream: Optional[MessageStream]
-
-        def _log(self, default: logging.Logger) -> ConnectionLogger: ...
-
-        def _fail_from_peer(self, code: int, reason: str) -> None: ...
-
-        def fail_connection(self, code: int = 1006, reason: str = "") -> None: ...
-
-        def _check_incomplete_text_frame(self, parser: FrameParser) -> None: ...
-
-        def _handle_data_frame(self, frame: Frame) -> None: ...
-
-        def _handle_close_frame(self, data: bytes) -> None: ...
-
-        def _acknowledge_pings(self, data: bytes) -> None: ...
-
-        def _write_frame(
-            self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
-        ) -> None: ...
 
     def data_received(self, data: bytes) -> None:
         """Parse incoming bytes."""

@@ -23,13 +23,13 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Awaitable, Dict, Optional
 
+from .attributes import ConnectionAttributes
 from .framing import OP_PING, OP_PONG, encode_data
 from .state import State
-from .typing import BytesLike, Data
+from .typing import Data
 
 if TYPE_CHECKING:
-    from .exceptions import ConnectionClosed
-    from .log import ConnectionLogger
+    pass
 
 __all__ = ["KeepaliveMixin"]
 
@@ -47,11 +47,12 @@ def _consume_exception(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-class KeepaliveMixin:
+class KeepaliveMixin(ConnectionAttributes):
     """Ping and Pong frames of a WebSocket connection.
 
-    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`, which
-    declares the attributes it uses.
+    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`;
+    :class:`~websockets.attributes.ConnectionAttributes` declares what it
+    uses of the others.
     """
 
     __slots__ = (
@@ -62,28 +63,6 @@ class KeepaliveMixin:
         "latency",
         "pings",
     )
-
-    if TYPE_CHECKING:
-        loop: asyncio.AbstractEventLoop
-        state: State
-        side: str
-        ping_interval: Optional[float]
-        ping_timeout: Optional[float]
-        _paused_writing: bool
-
-        def _write_frame(
-            self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
-        ) -> None: ...
-
-        async def ensure_open(self) -> None: ...
-
-        async def _drain(self) -> None: ...
-
-        def fail_connection(self, code: int = 1006, reason: str = "") -> None: ...
-
-        def _log(self, default: logging.Logger) -> ConnectionLogger: ...
-
-        def connection_closed_exc(self) -> ConnectionClosed: ...
 
     def _init_keepalive(self) -> None:
         #: Round-trip time in seconds of the last ping acknowledged by a

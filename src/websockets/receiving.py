@@ -17,24 +17,20 @@ import codecs
 from typing import (
     TYPE_CHECKING,
     AsyncIterator,
-    Deque,
-    List,
     Optional,
-    Tuple,
-    Union,
     cast,
 )
 
 from .assembly import AssemblyError, MessageAssembler, MessageStream
+from .attributes import ConnectionAttributes
 from .exceptions import ConnectionClosedOK
-from .extensions.base import Extension
 from .frame_parser import FrameParser
 from .framing import OP_CONT, OP_TEXT, Frame
 from .state import _PAUSE_QUEUE, State
 from .typing import Data
 
 if TYPE_CHECKING:
-    from .exceptions import ConnectionClosed
+    pass
 
 __all__ = ["ReceiverMixin"]
 
@@ -50,44 +46,16 @@ def _convert(message: Data, decode: bool) -> Data:
     return message
 
 
-class ReceiverMixin:
+class ReceiverMixin(ConnectionAttributes):
     """Receiving half of a WebSocket connection.
 
-    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`, which
-    declares the attributes it uses.
+    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`;
+    :class:`~websockets.attributes.ConnectionAttributes` declares what it
+    uses of the others.
     """
 
     if not TYPE_CHECKING:  # pragma: no branch
         __slots__ = ()
-
-    if TYPE_CHECKING:
-        loop: asyncio.AbstractEventLoop
-        state: State
-        messages: Union[List[Data], Deque[Data]]
-        max_queue: Optional[int]
-        legacy_recv: bool
-        close_code: Optional[int]
-        connection_lost_waiter: asyncio.Future[None]
-        _assembler: Optional[MessageAssembler]
-        _end_of_stream: bool
-        _paused_reading: int
-        _pending_failure: Optional[Tuple[int, str]]
-        _recv_resuming: bool
-        _recv_waiter: Optional[asyncio.Future[None]]
-        _stream: Optional[MessageStream]
-        _discard_data: bool
-        _parser: Optional[FrameParser]
-        _max_message: Optional[int]
-        _max_fragment: Optional[int]
-        extensions: List[Extension]
-
-        def _fail_from_peer(self, code: int, reason: str) -> None: ...
-
-        def _execute_pending_failure(self) -> None: ...
-
-        def _resume_reading(self, reasons: int) -> None: ...
-
-        def connection_closed_exc(self) -> ConnectionClosed: ...
 
     async def recv(self, decode: Optional[bool] = None) -> Data:
         """Receive the next message.

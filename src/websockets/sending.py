@@ -16,21 +16,20 @@ from typing import (
     AsyncIterable,
     AsyncIterator,
     Iterable,
-    List,
     Mapping,
     Optional,
     Union,
 )
 
+from .attributes import ConnectionAttributes
 from .exceptions import ConnectionClosed
-from .extensions.base import Extension
 from .framing import OP_BINARY, OP_CONT, OP_TEXT, Frame, prepare_data
 from .state import State
 from .typing import BytesLike, Data
 from .utils import frame_bytes, generate_mask
 
 if TYPE_CHECKING:
-    from .log import ConnectionLogger
+    pass
 
 __all__ = ["SenderMixin"]
 
@@ -46,35 +45,16 @@ async def _aiter(iterable: Iterable[Data]) -> AsyncIterator[Data]:
         yield item
 
 
-class SenderMixin:
+class SenderMixin(ConnectionAttributes):
     """Sending half of a WebSocket connection.
 
-    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`, which
-    declares the attributes it uses.
+    A mixin of :class:`~websockets.protocol.WebSocketCommonProtocol`;
+    :class:`~websockets.attributes.ConnectionAttributes` declares what it
+    uses of the others.
     """
 
     if not TYPE_CHECKING:  # pragma: no branch
         __slots__ = ()
-
-    if TYPE_CHECKING:
-        loop: asyncio.AbstractEventLoop
-        state: State
-        side: str
-        is_client: bool
-        extensions: List[Extension]
-        transport: asyncio.Transport
-        _debug: bool
-        _paused_writing: bool
-        _drain_waiters: List[asyncio.Future[None]]
-        _fragmented_message_waiter: Optional[asyncio.Future[None]]
-
-        async def ensure_open(self) -> None: ...
-
-        def fail_connection(self, code: int = 1006, reason: str = "") -> None: ...
-
-        def connection_closed_exc(self) -> ConnectionClosed: ...
-
-        def _log(self, default: logging.Logger) -> ConnectionLogger: ...
 
     def _write_frame(
         self, fin: bool, opcode: int, data: BytesLike, compress: bool = True
