@@ -438,3 +438,39 @@ class TestParseFrame:
 
         with pytest.raises(ZeroDivisionError):
             speedups.parse_frame(b"\x81\x00", 0, Falsy(), None)
+
+
+class TestParseWholeFrame:
+    @given(
+        frame=frames,
+        cut=st.integers(0, 20),
+        suffix=st.binary(max_size=4),
+        mask=st.booleans(),
+        max_size=st.none() | st.integers(-1, 400),
+    )
+    def test_matches_parse_frame(
+        self,
+        frame: bytes,
+        cut: int,
+        suffix: bytes,
+        mask: bool,
+        max_size: Optional[int],
+    ) -> None:
+        # A frame that fills the buffer, or one cut short, or followed by
+        # more bytes: only the first is a whole frame.
+        buffer = frame[: len(frame) - cut] + suffix
+        parsed = reference_parse(buffer, 0, mask, max_size)
+        if parsed is not None and parsed[2] != len(buffer):
+            parsed = None
+        assert speedups.parse_whole_frame(buffer, mask, max_size) == parsed
+
+    def test_frame_followed_by_another(self) -> None:
+        frame = _frame_bytes_py(0x81, b"hello", MASK)
+        assert speedups.parse_whole_frame(frame, True, None) == (0x81, b"hello", 11)
+        assert speedups.parse_whole_frame(frame + frame, True, None) is None
+
+    def test_invalid_arguments(self) -> None:
+        with pytest.raises(TypeError, match="takes exactly 3 arguments"):
+            speedups.parse_whole_frame(b"", False)
+        with pytest.raises(TypeError):
+            speedups.parse_whole_frame("\x81\x00", False, None)

@@ -251,6 +251,7 @@ class TestFallback:
             assert utils.unmask_join.__module__ == "websockets.utils"
             assert utils.frame_bytes.__module__ == "websockets.utils"
             assert utils.parse_frame is None
+            assert utils.parse_whole_frame is None
             assert utils.apply_mask(b"Hello", bytes.fromhex("37fa213d")) == (
                 bytes.fromhex("7f9f4d5158")
             )
@@ -269,6 +270,7 @@ class TestFallback:
         assert utils.unmask_join is speedups.unmask_join
         assert utils.frame_bytes is speedups.frame_bytes
         assert utils.parse_frame is speedups.parse_frame
+        assert utils.parse_whole_frame is speedups.parse_whole_frame
 
 
 def test_bytes_like_is_defined_once() -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .state import State
     from .streams import StreamBuffer
     from .typing import BytesLike, Data
-    from .utils import ParseFrame
+    from .utils import ParseWholeFrame
 
 __all__ = ["ConnectionAttributes"]
 
@@ -66,7 +66,7 @@ class ConnectionAttributes:
         _max_message: Optional[int]
         max_queue: Optional[int]
         messages: Union[List[Data], Deque[Data]]
-        _parse_frame: Optional[ParseFrame]
+        _parse_frame: Optional[ParseWholeFrame]
         _parser: Optional[FrameParser]
         _paused_reading: int
         _paused_writing: bool

@@ -70,8 +70,8 @@ class IncomingMixin(ConnectionAttributes):
                 and not self._discard_data
                 and (self.max_queue is None or len(self.messages) < self.max_queue - 1)
             ):
-                parsed = parse(data, 0, parser.mask, parser.max_size)
-                if parsed is not None and parsed[2] == len(data):
+                parsed = parse(data, parser.mask, parser.max_size)
+                if parsed is not None:
                     b0, payload, _ = parsed
                     message: Optional[Data] = None
                     if b0 == 0x82:  # FIN, binary

@@ -56,7 +56,7 @@ from .state import (
 )
 from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
-from .utils import ParseFrame, parse_frame
+from .utils import ParseWholeFrame, parse_whole_frame
 
 __all__ = ["State", "WebSocketCommonProtocol"]
 
@@ -317,7 +317,7 @@ class WebSocketCommonProtocol(
         self._discard_data = False
         # The C accelerator's frame decoder, for data_received()'s fast path:
         # set when the connection opens without extensions nor debug logs.
-        self._parse_frame: Optional[ParseFrame] = None
+        self._parse_frame: Optional[ParseWholeFrame] = None
         # Reasons for not reading: a bit mask of _PAUSE_* constants.
         self._paused_reading = 0
 
@@ -467,7 +467,7 @@ class WebSocketCommonProtocol(
             extensions=self.extensions,
         )
         if not self.extensions and not self._debug:
-            self._parse_frame = parse_frame
+            self._parse_frame = parse_whole_frame
         self._schedule_keepalive()
         # The handshake doesn't wait for bytes anymore.
         self.reader.on_wait = None

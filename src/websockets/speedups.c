@@ -424,39 +424,32 @@ release_data:
     return result;
 }
 
-/* parse_frame(buffer, pos, mask, max_size): the frame that starts at
- * buffer[pos], if it lies entirely in buffer and is valid, as
- * (b0, payload, stop): its first byte, its payload, unmasked if mask is
- * true, and the position after it. None otherwise: the frame is incomplete
- * or breaks a rule of RFC 6455 5.2 / 5.5 (masking, opcode, control frame
- * length or fragmentation, length above max_size), and the caller decodes
- * the header itself to tell which. */
+/* The frame that starts at buffer[pos], if it lies entirely in buffer and
+ * is valid, as (b0, payload, stop): its first byte, its payload, unmasked if
+ * mask is true, and the position after it. None otherwise: the frame is
+ * incomplete or breaks a rule of RFC 6455 5.2 / 5.5 (masking, opcode,
+ * control frame length or fragmentation, length above max_size), and the
+ * caller decodes the header itself to tell which. With whole set, None too
+ * when the frame doesn't end exactly at the end of buffer: it isn't decoded
+ * for a caller that would discard it. */
 static PyObject *
-parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+decode_frame(PyObject *buffer_obj, Py_ssize_t pos, PyObject *mask_obj,
+             PyObject *max_size_obj, int whole)
 {
     PyObject *holder, *data, *result = NULL;
     Py_buffer buffer;
     const unsigned char *buf;
-    Py_ssize_t pos, available, header_size, stop;
+    Py_ssize_t available, header_size, stop;
     unsigned long long length, limit = 0;
     int mask, has_limit = 0, i;
     unsigned char b0, b1, opcode;
 
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError,
-                        "parse_frame() takes exactly 4 arguments");
-        return NULL;
-    }
-    pos = PyLong_AsSsize_t(args[1]);
-    if (pos == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    mask = PyObject_IsTrue(args[2]);
+    mask = PyObject_IsTrue(mask_obj);
     if (mask < 0) {
         return NULL;
     }
-    if (args[3] != Py_None) {
-        long long value = PyLong_AsLongLong(args[3]);
+    if (max_size_obj != Py_None) {
+        long long value = PyLong_AsLongLong(max_size_obj);
         if (value == -1 && PyErr_Occurred()) {
             if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
                 return NULL;
@@ -469,7 +462,7 @@ parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             if (zero == NULL) {
                 return NULL;
             }
-            negative = PyObject_RichCompareBool(args[3], zero, Py_LT);
+            negative = PyObject_RichCompareBool(max_size_obj, zero, Py_LT);
             Py_DECREF(zero);
             if (negative < 0) {
                 return NULL;
@@ -486,7 +479,7 @@ parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             limit = (unsigned long long)value;
         }
     }
-    if (get_buffer(args[0], &buffer, &holder) == -1) {
+    if (get_buffer(buffer_obj, &buffer, &holder) == -1) {
         return NULL;
     }
     if (pos < 0 || pos > buffer.len) {
@@ -534,6 +527,9 @@ parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto none;
     }
     stop = pos + header_size + (Py_ssize_t)length;
+    if (whole && stop != buffer.len) {
+        goto none;
+    }
     if (mask) {
         data = mask_buffer(&buffer, stop - (Py_ssize_t)length, stop,
                            buf + header_size - 4);
@@ -554,6 +550,37 @@ none:
 release:
     release_buffer(&buffer, holder);
     return result;
+}
+
+/* parse_frame(buffer, pos, mask, max_size): see decode_frame(). */
+static PyObject *
+parse_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t pos;
+
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "parse_frame() takes exactly 4 arguments");
+        return NULL;
+    }
+    pos = PyLong_AsSsize_t(args[1]);
+    if (pos == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return decode_frame(args[0], pos, args[2], args[3], 0);
+}
+
+/* parse_whole_frame(buffer, mask, max_size): the frame that fills buffer
+ * exactly, as parse_frame(buffer, 0, mask, max_size) returns it, else None. */
+static PyObject *
+parse_whole_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "parse_whole_frame() takes exactly 3 arguments");
+        return NULL;
+    }
+    return decode_frame(args[0], 0, args[1], args[2], 1);
 }
 
 static PyMethodDef speedups_methods[] = {
@@ -598,6 +625,13 @@ static PyMethodDef speedups_methods[] = {
         METH_FASTCALL,
         "parse_frame(buffer, pos, mask, max_size)\n--\n\n"
         "Return (b0, payload, stop) for a complete, valid frame at pos, else None.",
+    },
+    {
+        "parse_whole_frame",
+        (PyCFunction)(void (*)(void))parse_whole_frame,
+        METH_FASTCALL,
+        "parse_whole_frame(buffer, mask, max_size)\n--\n\n"
+        "Return (b0, payload, stop) for a valid frame that fills buffer, else None.",
     },
     {NULL, NULL, 0, NULL},
 };

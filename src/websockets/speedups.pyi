@@ -12,3 +12,6 @@ def frame_bytes(b0: int, data: BytesLike, key: Optional[BytesLike]) -> bytes: ..
 def parse_frame(
     buffer: BytesLike, pos: int, mask: bool, max_size: Optional[int]
 ) -> Optional[Tuple[int, bytes, int]]: ...
+def parse_whole_frame(
+    buffer: BytesLike, mask: bool, max_size: Optional[int]
+) -> Optional[Tuple[int, bytes, int]]: ...

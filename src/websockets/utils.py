@@ -18,8 +18,9 @@ Three more helpers serve the incremental frame parser in
 * :func:`unmask_join` unmasks a payload that arrived in several chunks,
   joining and unmasking them in one pass;
 * ``parse_frame`` decodes a frame that lies entirely in a receive buffer, in
-  one call; it's ``None`` without the accelerator, and the parser then does
-  the same in Python.
+  one call, and ``parse_whole_frame`` a frame that fills a received chunk
+  exactly (the connection's fast path for small messages); they're ``None``
+  without the accelerator, and the parser then does the same in Python.
 
 Their pure-Python versions are always available as ``_apply_mask_py``,
 ``_apply_mask_prefixed_py``, ``_frame_bytes_py``, ``_unmask_slice_py`` and
@@ -41,6 +42,7 @@ __all__ = [
     "frame_bytes",
     "generate_mask",
     "parse_frame",
+    "parse_whole_frame",
     "unmask_join",
     "unmask_slice",
 ]
@@ -183,6 +185,9 @@ def _frame_bytes_py(b0: int, data: BytesLike, key: Optional[bytes]) -> bytes:
 ParseFrame = Callable[
     [BytesLike, int, bool, Optional[int]], Optional[Tuple[int, bytes, int]]
 ]
+ParseWholeFrame = Callable[
+    [BytesLike, bool, Optional[int]], Optional[Tuple[int, bytes, int]]
+]
 
 # Masking keys drawn from the OS in batches: one os.urandom(4) call is a
 # system call that costs more than masking and framing a small message.
@@ -221,6 +226,7 @@ unmask_join = _unmask_join_py
 frame_bytes = _frame_bytes_py
 # No pure-Python twin: the frame parser's own code is the fallback.
 parse_frame: Optional[ParseFrame] = None
+parse_whole_frame: Optional[ParseWholeFrame] = None
 
 try:
     from .speedups import (
@@ -228,6 +234,7 @@ try:
         apply_mask_prefixed,
         frame_bytes,
         parse_frame,
+        parse_whole_frame,
         unmask_join,
         unmask_slice,
     )
