@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from .assembly import MessageAssembler, MessageStream
     from .close_frame import Close
+    from .deadlines import Timer
     from .exceptions import ConnectionClosed
     from .extensions.base import Extension
     from .frame_parser import FrameParser
@@ -49,7 +50,7 @@ class ConnectionAttributes:
         close_reason: str
         _close_sent: Optional[Close]
         close_timeout: float
-        _close_timer: Optional[asyncio.TimerHandle]
+        _close_timer: Optional[Timer]
         connection_lost_waiter: asyncio.Future[None]
         _data_seen: bool
         _debug: bool
@@ -59,7 +60,7 @@ class ConnectionAttributes:
         extensions: List[Extension]
         _fragmented_message_waiter: Optional[asyncio.Future[None]]
         is_client: bool
-        _keepalive_handle: Optional[asyncio.TimerHandle]
+        _keepalive_handle: Optional[Timer]
         legacy_recv: bool
         loop: asyncio.AbstractEventLoop
         _max_fragment: Optional[int]
@@ -71,7 +72,7 @@ class ConnectionAttributes:
         _paused_reading: int
         _paused_writing: bool
         _pending_failure: Optional[Tuple[int, str]]
-        _pending_failure_handle: Optional[asyncio.TimerHandle]
+        _pending_failure_handle: Optional[Timer]
         ping_interval: Optional[float]
         ping_timeout: Optional[float]
         read_limit: int

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from . import deadlines
 from .attributes import ConnectionAttributes
 from .close_frame import Close
 from .exceptions import (
@@ -178,8 +179,8 @@ class ClosingMixin(ConnectionAttributes):
         self._pending_failure = (code, reason)
         self._parser = None
         self._discard_data = True
-        self._pending_failure_handle = self.loop.call_later(
-            self.close_timeout, self._execute_pending_failure
+        self._pending_failure_handle = deadlines.call_later(
+            self.loop, self.close_timeout, self._execute_pending_failure
         )
 
     def _execute_pending_failure(self) -> None:
@@ -197,8 +198,8 @@ class ClosingMixin(ConnectionAttributes):
     def _start_close_deadline(self) -> None:
         if self._close_deadline is None:
             self._close_deadline = self.loop.time() + self.close_timeout
-            self._close_timer = self.loop.call_at(
-                self._close_deadline, self._on_close_deadline
+            self._close_timer = deadlines.call_later(
+                self.loop, self.close_timeout, self._on_close_deadline
             )
 
     def _on_close_deadline(self) -> None:

@@ -30,6 +30,8 @@ import asyncio
 import sys
 from typing import Awaitable, Optional, TypeVar
 
+from . import deadlines
+
 __all__ = ["get_loop", "wait_with_timeout"]
 
 T = TypeVar("T")
@@ -53,14 +55,20 @@ def get_loop(
         return asyncio.get_event_loop_policy().get_event_loop()
 
 
-async def wait_with_timeout(aw: Awaitable[T], timeout: Optional[float]) -> T:
+async def wait_with_timeout(
+    aw: Awaitable[T],
+    timeout: Optional[float],
+    loop: Optional[asyncio.AbstractEventLoop] = None,
+) -> T:
     """Await ``aw`` in the current task; cancel it after ``timeout`` seconds.
+
+    ``loop`` is the running loop, if the caller knows it.
 
     :raises asyncio.TimeoutError: if ``aw`` didn't complete in time
     """
     if timeout is None:
         return await aw
-    task = asyncio.current_task()
+    task = asyncio.current_task(loop)
     assert task is not None, "wait_with_timeout() must run in a task"
     expired = False
 
@@ -69,7 +77,7 @@ async def wait_with_timeout(aw: Awaitable[T], timeout: Optional[float]) -> T:
         expired = True
         task.cancel()
 
-    handle = task.get_loop().call_later(timeout, expire)
+    handle = deadlines.call_later(loop or task.get_loop(), timeout, expire)
     try:
         return await aw
     except asyncio.CancelledError:

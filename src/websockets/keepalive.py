@@ -23,6 +23,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Awaitable, Dict, Optional
 
+from . import deadlines
 from .attributes import ConnectionAttributes
 from .framing import OP_PING, OP_PONG, encode_data
 from .state import State
@@ -72,7 +73,7 @@ class KeepaliveMixin(ConnectionAttributes):
         self.pings: Dict[bytes, asyncio.Future[float]] = {}
         # When each ping was sent, for the round-trip time.
         self._ping_sent_at: Dict[bytes, float] = {}
-        self._keepalive_handle: Optional[asyncio.TimerHandle] = None
+        self._keepalive_handle: Optional[deadlines.Timer] = None
         # When the pong of the last keepalive ping arrived.
         self._keepalive_pong_at: Optional[float] = None
         # Whether data arrived since the keepalive ping was sent.
@@ -189,8 +190,8 @@ class KeepaliveMixin(ConnectionAttributes):
 
     def _schedule_keepalive(self) -> None:
         if self.ping_interval is not None and self.state is State.OPEN:
-            self._keepalive_handle = self.loop.call_later(
-                self.ping_interval, self._keepalive
+            self._keepalive_handle = deadlines.call_later(
+                self.loop, self.ping_interval, self._keepalive
             )
 
     def _keepalive(self) -> None:

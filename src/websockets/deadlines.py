@@ -1,0 +1,177 @@
+"""Timers with a fixed delay, sharing one event-loop timer per delay.
+
+A connection arms several timers, nearly all of them cancelled before they
+expire: ``open_timeout`` during the opening handshake, the keepalive every
+``ping_interval`` seconds, ``close_timeout`` during the closing handshake.
+On the standard library's event loops, each :meth:`~asyncio.loop.call_later`
+creates a :class:`~asyncio.TimerHandle` and pushes it on a heap whose
+comparisons run in Python, and a cancelled timer stays on that heap until
+it's due, or until cancelled timers make up half of it: with many short
+connections, that's about 30 Python calls per connection for timers that
+never fire.
+
+Timers armed with the same delay expire in the order they were armed, since
+the loop's clock is monotonic. :func:`call_later` keeps them in a
+first-in, first-out :class:`DeadlineQueue` per loop and delay, with a single
+loop timer for the earliest of them: arming and cancelling cost a few
+operations, and each timer still fires at its own deadline, as if it had
+been armed with :meth:`~asyncio.loop.call_later`. Loops that aren't the
+standard library's (uvloop's timers are compiled code) get plain
+:meth:`~asyncio.loop.call_later` timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from typing import Callable, Deque, Optional, Protocol
+
+__all__ = ["Deadline", "DeadlineQueue", "Timer", "call_later"]
+
+# What asyncio's loops add to the current time to decide which timers are
+# due: see BaseEventLoop._clock_resolution.
+_RESOLUTION = time.get_clock_info("monotonic").resolution
+
+# Cancelled timers are dropped from the head of a queue at once, from the
+# middle when they outnumber the live ones (and there are more than this).
+_COMPACT_AFTER = 64
+
+# Where a loop keeps its queues, by delay.
+_ATTRIBUTE = "_websockets_deadline_queues"
+
+
+class Timer(Protocol):
+    """A timer that can be cancelled: :class:`~asyncio.TimerHandle` or
+    :class:`Deadline`."""
+
+    def cancel(self) -> None: ...  # pragma: no cover
+
+
+class Deadline:
+    """A timer of a :class:`DeadlineQueue`."""
+
+    __slots__ = ("callback", "queue", "when")
+
+    #: When the timer expires, in the loop's time.
+    when: float
+    #: What to call then; ``None`` once cancelled or fired.
+    callback: Optional[Callable[[], object]]
+    #: The queue it belongs to.
+    queue: DeadlineQueue
+
+    def cancel(self) -> None:
+        """Cancel the timer; no effect once it fired or was cancelled."""
+        if self.callback is None:
+            return
+        self.callback = None
+        queue = self.queue
+        queue.dead += 1
+        entries = queue.entries
+        # Short connections close in about the order they opened: their
+        # timers usually leave from the head.
+        if entries[0] is self:
+            while entries and entries[0].callback is None:
+                entries.popleft()
+                queue.dead -= 1
+        elif queue.dead > _COMPACT_AFTER and 2 * queue.dead > len(entries):
+            # Bound what cancelled timers hold, whatever the order. In place:
+            # _fire() may be iterating on the queue.
+            live = [entry for entry in entries if entry.callback is not None]
+            entries.clear()
+            entries.extend(live)
+            queue.dead = 0
+
+
+_new_deadline = object.__new__
+
+
+class DeadlineQueue:
+    """Timers of one event loop that all have the same delay.
+
+    They're kept in the order they were armed, which is the order in which
+    they expire; one loop timer is armed, for the first of them.
+    """
+
+    __slots__ = ("armed", "dead", "delay", "entries", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
+        self.loop = loop
+        self.delay = delay
+        self.entries: Deque[Deadline] = collections.deque()
+        # When the loop timer of this queue is due, if there's one.
+        self.armed: Optional[float] = None
+        # How many entries are cancelled.
+        self.dead = 0
+
+    def add(self, callback: Callable[[], object]) -> Deadline:
+        """Call ``callback`` after the queue's delay, unless cancelled."""
+        entry = _new_deadline(Deadline)
+        entry.when = self.loop.time() + self.delay
+        entry.callback = callback
+        entry.queue = self
+        self.entries.append(entry)
+        if self.armed is None:
+            self._arm(entry.when)
+        return entry
+
+    def _arm(self, when: float) -> None:
+        self.loop.call_at(when, self._fire, when)
+        self.armed = when
+
+    def _fire(self, armed: float) -> None:
+        self.armed = None
+        # Everything the loop considers due is, at least what this timer was
+        # armed for.
+        end = max(self.loop.time() + _RESOLUTION, armed)
+        entries = self.entries
+        while entries:
+            entry = entries[0]
+            callback = entry.callback
+            if callback is None:
+                entries.popleft()
+                self.dead -= 1
+                continue
+            if entry.when > end:
+                self._arm(entry.when)
+                return
+            entries.popleft()
+            entry.callback = None
+            try:
+                callback()
+            except (SystemExit, KeyboardInterrupt):
+                self._rearm()
+                raise
+            except BaseException as exc:
+                # Like an exception in a callback of the loop: report it and
+                # go on with the other timers.
+                self.loop.call_exception_handler(
+                    {
+                        "message": f"Exception in callback {callback!r}",
+                        "exception": exc,
+                    }
+                )
+
+    def _rearm(self) -> None:
+        # The other timers must still fire.
+        if self.armed is None and self.entries:
+            self._arm(self.entries[0].when)
+
+
+def call_later(
+    loop: asyncio.AbstractEventLoop, delay: float, callback: Callable[[], object]
+) -> Timer:
+    """Call ``callback`` after ``delay`` seconds on ``loop``, like
+    :meth:`~asyncio.loop.call_later`; return the timer, to cancel it.
+
+    On the standard library's loops, timers with the same delay share a
+    :class:`DeadlineQueue`.
+    """
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        return loop.call_later(delay, callback)
+    try:
+        queue: DeadlineQueue = loop.__dict__[_ATTRIBUTE][delay]
+    except KeyError:
+        queue = DeadlineQueue(loop, delay)
+        loop.__dict__.setdefault(_ATTRIBUTE, {})[delay] = queue
+    return queue.add(callback)
