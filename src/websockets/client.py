@@ -514,8 +514,9 @@ class Connect:
             **self._protocol_kwargs,
         )
 
-    async def _create_connection(self) -> WebSocketClientProtocol:
-        loop = get_loop(self._loop)
+    async def _create_connection(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> WebSocketClientProtocol:
         kwds = dict(self._kwds)
         if kwds.get("ssl"):
             # The TLS server name comes from the URI, even when host/port
@@ -571,9 +572,11 @@ class Connect:
         self._uri = new_uri
         self._wsuri = new_wsuri
 
-    async def _connect(self) -> WebSocketClientProtocol:
+    async def _connect(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> WebSocketClientProtocol:
         for _ in range(self.MAX_REDIRECTS_ALLOWED + 1):
-            protocol = await self._create_connection()
+            protocol = await self._create_connection(loop)
             try:
                 await protocol.handshake(
                     self._wsuri,
@@ -599,7 +602,10 @@ class Connect:
         try:
             # In the caller's task: it must get the connection before the
             # frames that arrived with the handshake are processed.
-            return await wait_with_timeout(self._connect(), self.open_timeout)
+            # Finding the running loop costs a system call (getpid) on
+            # Python < 3.12: once.
+            loop = get_loop(self._loop)
+            return await wait_with_timeout(self._connect(loop), self.open_timeout, loop)
         except asyncio.TimeoutError:
             raise InvalidMessage("timed out during the opening handshake") from None
 

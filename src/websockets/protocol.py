@@ -37,6 +37,7 @@ from .assembly import MessageAssembler, MessageStream
 from .close_frame import Close
 from .closing import ClosingMixin
 from .datastructures import Headers
+from .deadlines import Timer
 from .eventloop import get_loop
 from .exceptions import (
     InvalidState,
@@ -294,7 +295,7 @@ class WebSocketCommonProtocol(
         self.transport: asyncio.Transport
         # Bytes of the opening handshake. Lines may be up to MAX_LINE bytes,
         # so that an overlong line is reported as such, whatever read_limit.
-        self.reader = StreamBuffer(limit=max(read_limit, MAX_LINE + 1))
+        self.reader = StreamBuffer(limit=max(read_limit, MAX_LINE + 1), loop=self.loop)
         # Frames of the data transfer phase; created by connection_open().
         self._parser: Optional[FrameParser] = None
         # Processing of the bytes that arrived with the opening handshake,
@@ -328,7 +329,7 @@ class WebSocketCommonProtocol(
         self._recv_resuming = False
         # Failure deferred until queued messages are read: (code, reason).
         self._pending_failure: Optional[Tuple[int, str]] = None
-        self._pending_failure_handle: Optional[asyncio.TimerHandle] = None
+        self._pending_failure_handle: Optional[Timer] = None
 
         # Flow control for writes.
         self._paused_writing = False
@@ -340,7 +341,7 @@ class WebSocketCommonProtocol(
 
         # One deadline for the whole closing sequence.
         self._close_deadline: Optional[float] = None
-        self._close_timer: Optional[asyncio.TimerHandle] = None
+        self._close_timer: Optional[Timer] = None
 
         # Resolved by connection_lost().
         self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()

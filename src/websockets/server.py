@@ -178,6 +178,11 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         self._select_subprotocol = select_subprotocol
         self._process_response = process_response
         self.open_timeout: Optional[float] = kwargs.pop("open_timeout", OPEN_TIMEOUT)
+        if kwargs.get("loop") is None and isinstance(ws_server, WebSocketServer):
+            # The loop that accepts connections: the one running now. Known
+            # without asking asyncio, which costs a system call (getpid) on
+            # Python < 3.12.
+            kwargs["loop"] = ws_server._loop
         super().__init__(**kwargs)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -248,7 +253,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         try:
             # In this task: the handler must start before the frames that
             # arrived with the handshake are processed.
-            return await wait_with_timeout(coro, self.open_timeout)
+            return await wait_with_timeout(coro, self.open_timeout, self.loop)
         except asyncio.TimeoutError:
             raise OpenTimeout("timed out during the opening handshake") from None
 

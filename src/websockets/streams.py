@@ -32,10 +32,14 @@ class StreamBuffer:
         ``None`` by default.
     """
 
-    __slots__ = ["_buffer", "_eof", "_waiter", "limit", "on_wait"]
+    __slots__ = ["_buffer", "_eof", "_loop", "_waiter", "limit", "on_wait"]
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self, limit: int, loop: Optional[asyncio.AbstractEventLoop] = None
+    ) -> None:
         self.limit = limit
+        # Else the running loop, when a read must wait.
+        self._loop = loop
         self._buffer = bytearray()
         self._eof = False
         self._waiter: Optional[asyncio.Future[None]] = None
@@ -70,7 +74,10 @@ class StreamBuffer:
         assert self._waiter is None, "concurrent reads aren't supported"
         if self.on_wait is not None:
             self.on_wait()
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = self._loop
+        if loop is None:
+            loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         try:
             await self._waiter
         finally:
