@@ -33,6 +33,7 @@ from typing import (
     cast,
 )
 
+from . import allocator
 from .assembly import MessageAssembler, MessageStream
 from .close_frame import Close
 from .closing import ClosingMixin
@@ -512,6 +513,9 @@ class WebSocketCommonProtocol(
             )
         transport.set_write_buffer_limits(self.write_limit)
         self.transport = transport
+        if not allocator.warmed_up:
+            # Before the first read of the process: see websockets.allocator.
+            allocator.warm_up()
 
         # Else the stream was corrupted or the closing handshake is over:
         # ignore what follows.

@@ -1,0 +1,41 @@
+"""Keep asyncio's read buffers off ``mmap()``: a one-time allocator warm-up.
+
+asyncio's socket transports read with ``sock.recv(262144)``: every read
+allocates a 256 KiB :class:`bytes` object, then shrinks it to what arrived.
+glibc's malloc serves blocks of 128 KiB or more with ``mmap()``, unless a
+larger block served that way has been freed once: its threshold then rises to
+that block's size (glibc's "dynamic mmap threshold"). Which of the two a
+process gets depends on its history. With ``mmap()``, each read costs
+``mmap()``, ``mremap()`` and ``munmap()`` system calls and one or two page
+faults: on the benchmark's handshake (three reads per connection on the
+server), 6 page faults and about 60 µs of CPU time per connection, a third of
+the whole. Processes that happen to have freed a large block first don't pay
+it, and the same program measures 25% faster or slower from one run to the
+next.
+
+:func:`warm_up` allocates and frees one block above 256 KiB, once, when a
+process makes its first WebSocket connection: glibc raises its threshold the
+way it would the first time the program freed such a block, and every later
+read buffer comes from the heap. Elsewhere (other C libraries, or glibc with
+``MALLOC_MMAP_THRESHOLD_`` set, which fixes the threshold), it's one
+allocation of no consequence.
+"""
+
+from __future__ import annotations
+
+__all__ = ["warm_up", "warmed_up"]
+
+# Above asyncio's read size (256 KiB), with margin for the bytes header and
+# malloc's own.
+WARM_UP_SIZE = 320 * 1024
+
+
+#: Whether :func:`warm_up` ran in this process.
+warmed_up = False
+
+
+def warm_up() -> None:
+    """Allocate and free one block of :data:`WARM_UP_SIZE` bytes."""
+    global warmed_up
+    bytes(WARM_UP_SIZE)
+    warmed_up = True
