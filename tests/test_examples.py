@@ -142,7 +142,10 @@ class Program:
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"{self.script} didn't exit within {timeout}s")
+            pytest.fail(
+                f"{self.script} didn't exit within {timeout}s; "
+                f"output so far:\n{self.output}"
+            )
 
     def stop(self) -> None:
         if self.process.poll() is None:
