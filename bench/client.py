@@ -63,6 +63,12 @@ class Client:
             import picows_peer
 
             self.picows = picows_peer
+        else:
+            # The raw peers warm up glibc's allocator like this library does
+            # (see websockets.allocator): their floor isn't its luck.
+            from websockets.allocator import warm_up
+
+            warm_up()
 
     async def start(self) -> None:
         if self.lib == "aiohttp":
@@ -103,7 +109,7 @@ class Client:
             return conn
         if self.lib == "picows":
             return await self.picows.connect(self.port)
-        return await common.raw_connect(self.port)
+        return await common.raw_connect(self.port, wait_eof=self.lib == "raw-task")
 
 
 async def gather_bounded(coros: List[Any], limit: int) -> List[Any]:
@@ -331,7 +337,9 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--lib", choices=["websockets", "aiohttp", "raw", "picows"], required=True
+        "--lib",
+        choices=["websockets", "aiohttp", "raw", "raw-task", "picows"],
+        required=True,
     )
     parser.add_argument("--loop", choices=common.LOOPS, default="asyncio")
     parser.add_argument("--workload", choices=sorted(BY_NAME), required=True)

@@ -375,8 +375,11 @@ class RawServerProtocol(asyncio.Protocol):
 class RawClientProtocol(asyncio.Protocol):
     """Client side of the raw peer, with the interface of the client adapters."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_eof: bool = False) -> None:
         loop = asyncio.get_running_loop()
+        # After a close frame, wait for the server to close the TCP
+        # connection, as RFC 6455 7.1.1 asks of clients, instead of closing.
+        self.wait_eof = wait_eof
         self.transport: Any = None
         self.handshake = bytearray()
         self.key = base64.b64encode(os.urandom(16))
@@ -424,7 +427,8 @@ class RawClientProtocol(asyncio.Protocol):
 
     def on_frame(self, opcode: int, payload: bytes) -> None:
         if opcode == 8:
-            self.transport.close()
+            if not self.wait_eof:
+                self.transport.close()
             return
         self.messages.append(payload)
         waiter = self.waiter
@@ -494,8 +498,76 @@ class RawClientProtocol(asyncio.Protocol):
             await asyncio.wait_for(asyncio.shield(self.closed), 10)
 
 
-async def raw_connect(port: int) -> RawClientProtocol:
+async def raw_connect(port: int, wait_eof: bool = False) -> RawClientProtocol:
     loop = asyncio.get_running_loop()
-    _, protocol = await loop.create_connection(RawClientProtocol, "127.0.0.1", port)
+    _, protocol = await loop.create_connection(
+        lambda: RawClientProtocol(wait_eof), "127.0.0.1", port
+    )
     await asyncio.wait_for(protocol.opened, 10)
     return protocol
+
+
+class RawTaskServerProtocol(RawServerProtocol):
+    """The raw peer with the shape of websockets 8.1's server API.
+
+    The handshake is parsed and answered in data_received() like the raw
+    peer's, but messages go to a coroutine handler running in a task of its
+    own, started in connection_made(), as ``ws_handler(websocket, path)``
+    does: waiting for the request, for each message and for the end of the
+    message stream is a future and a wake-up of that task, and the handler's
+    end completes it. The floor of any implementation of that API.
+    """
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(mode)
+        loop = asyncio.get_running_loop()
+        self.messages: deque[tuple[int, bytes]] = deque()
+        self.waiter: Optional[asyncio.Future[None]] = None
+        self.ended = False
+        self.opened = loop.create_future()
+        self.task: Optional[asyncio.Task[None]] = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.task = asyncio.get_running_loop().create_task(self.handler())
+
+    def data_received(self, data: bytes) -> None:
+        opening = self.frames is None
+        super().data_received(data)
+        if opening and self.frames is not None:
+            self.opened.set_result(None)
+
+    async def handler(self) -> None:
+        await self.opened
+        loop = asyncio.get_running_loop()
+        write = self.transport.write
+        while True:
+            while not self.messages:
+                if self.ended:
+                    return
+                self.waiter = loop.create_future()
+                await self.waiter
+            opcode, payload = self.messages.popleft()
+            if self.mode == "echo":
+                write(frame_header(opcode, len(payload), False) + payload)
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def on_frame(self, opcode: int, payload: bytes) -> None:
+        if opcode == 1 or opcode == 2:
+            self.messages.append((opcode, payload))
+            self._wake()
+            return
+        if opcode == 8:
+            self.ended = True
+            self._wake()
+        super().on_frame(opcode, payload)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.ended = True
+        if not self.opened.done():
+            self.opened.cancel()
+        self._wake()

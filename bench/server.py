@@ -103,12 +103,19 @@ async def start_aiohttp(mode: str, deflate: bool) -> tuple[int, Any]:
     return port, stop
 
 
-async def start_raw(mode: str, deflate: bool) -> tuple[int, Any]:
+async def start_raw(
+    mode: str, deflate: bool, protocol: Any = common.RawServerProtocol
+) -> tuple[int, Any]:
     if deflate:
         raise SystemExit("the raw peer doesn't implement permessage-deflate")
+    # The raw peers warm up glibc's allocator like this library does (see
+    # websockets.allocator): their floor isn't its luck.
+    from websockets.allocator import warm_up
+
+    warm_up()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: common.RawServerProtocol(mode), "127.0.0.1", 0, backlog=1024
+        lambda: protocol(mode), "127.0.0.1", 0, backlog=1024
     )
     port = server.sockets[0].getsockname()[1]
 
@@ -143,10 +150,15 @@ def dump_allocations(path: str) -> None:
         json.dump(sites, file)
 
 
+async def start_raw_task(mode: str, deflate: bool) -> tuple[int, Any]:
+    return await start_raw(mode, deflate, common.RawTaskServerProtocol)
+
+
 STARTERS = {
     "websockets": start_websockets,
     "aiohttp": start_aiohttp,
     "raw": start_raw,
+    "raw-task": start_raw_task,
     "picows": start_picows,
 }
 

@@ -47,3 +47,10 @@ bench-profile: $(BENCH_STAMP)
 
 bench-callgrind: $(BENCH_STAMP)
 	$(BENCH_PY) bench/callgrind.py --only handshake,conc100 --loop both
+
+# make bench-floor  the handshake against its floors (bench/floor.py): raw
+#                   asyncio.Protocol, and the same with the 8.1 API's shape
+#                   (a handler task per connection); writes bench/results/floor.md
+.PHONY: bench-floor
+bench-floor: $(BENCH_STAMP)
+	$(BENCH_PY) bench/floor.py
