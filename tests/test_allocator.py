@@ -10,9 +10,14 @@ import pytest
 
 from websockets import allocator
 
-# 200 reads like asyncio's socket transports make (recv(262144) of a small
-# message); prints the page faults they took.
-READS = """
+# Prints the page faults taken by a workload, after the process's first
+# WebSocket connection (argv[1] == "websockets") or without one:
+# * "reads": 200 reads like asyncio's socket transports make (recv(262144)
+#   of a small message);
+# * "queue": after a first time, 50 times, 32 messages of 64 KiB received,
+#   then all consumed, the way a full message queue fills and drains under
+#   uvloop, which reads until the queue is full in one turn of its loop.
+WORKLOAD = """
 import resource, socket, sys
 a, b = socket.socketpair()
 if sys.argv[1] == "websockets":
@@ -26,18 +31,27 @@ if sys.argv[1] == "websockets":
         )
         transport.abort()
     asyncio.run(connect())
+if sys.argv[2] == "queue":
+    # The first time, the heap grows.
+    queue = [b"x" * 65536 for _ in range(32)]
+    del queue
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(200):
-    a.send(b"x" * 100)
-    b.recv(262144)
+if sys.argv[2] == "reads":
+    for _ in range(200):
+        a.send(b"x" * 100)
+        b.recv(262144)
+else:
+    for _ in range(50):
+        queue = [b"x" * 65536 for _ in range(32)]
+        del queue
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def page_faults(mode: str) -> int:
+def page_faults(mode: str, workload: str) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     result = subprocess.run(
-        [sys.executable, "-c", READS, mode],
+        [sys.executable, "-c", WORKLOAD, mode, workload],
         capture_output=True,
         text=True,
         env=env,
@@ -48,13 +62,26 @@ def page_faults(mode: str) -> int:
 
 
 def test_read_buffers_take_no_page_faults() -> None:
-    control = page_faults("plain")
+    control = page_faults("plain", "reads")
     if control < 200:
         pytest.skip(
             f"this C library doesn't mmap() 256 KiB blocks ({control} page "
             "faults in 200 reads without websockets): nothing to warm up"
         )
-    assert page_faults("websockets") < 20
+    assert page_faults("websockets", "reads") < 20
+
+
+def test_full_queue_takes_no_page_faults() -> None:
+    # 2 MiB freed at once: glibc returns the top of its heap to the system
+    # above its trim threshold (128 KiB, or twice the mmap threshold once
+    # that has risen), then takes it back one page fault per page.
+    control = page_faults("plain", "queue")
+    if control < 5000:
+        pytest.skip(
+            f"this C library keeps freed memory ({control} page faults in 50 "
+            "fills of a 2 MiB queue without websockets): nothing to warm up"
+        )
+    assert page_faults("websockets", "queue") < 100
 
 
 def test_warm_up_size_is_above_asyncio_reads() -> None:
@@ -63,4 +90,6 @@ def test_warm_up_size_is_above_asyncio_reads() -> None:
 
     read_size = selector_events._SelectorSocketTransport.max_size
     assert read_size + 4096 < allocator.WARM_UP_SIZE
+    # A full queue of 32 messages of 64 KiB stays under the trim threshold.
+    assert 2 * allocator.WARM_UP_SIZE > 32 * (64 * 1024 + 4096)
     allocator.warm_up()
