@@ -3,7 +3,8 @@
 ``pytest --event-loop=uvloop`` runs the tests that run on an event loop (the
 coroutine tests: loopback client/server tests, protocol tests) on uvloop's
 loop instead of asyncio's default loop, and deselects the others (pure
-parsers and helpers, which don't touch a loop). ``make test`` runs the suite
+parsers and helpers, which don't touch a loop, and the tests marked
+``standard_loop``, of what only asyncio's own loops do). ``make test`` runs the suite
 both ways: uvloop is the optional fast path documented in
 docs/performance.rst, and a test dependency only.
 """
@@ -110,7 +111,10 @@ def pytest_collection_modifyitems(
     selected: List[pytest.Item] = []
     deselected: List[pytest.Item] = []
     for item in items:
-        on_loop = item.get_closest_marker("asyncio") is not None
+        on_loop = (
+            item.get_closest_marker("asyncio") is not None
+            and item.get_closest_marker("standard_loop") is None
+        )
         (selected if on_loop else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)

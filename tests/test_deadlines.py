@@ -10,6 +10,10 @@ import pytest
 from websockets import deadlines
 from websockets.deadlines import Deadline, DeadlineQueue, call_later
 
+# Deadline queues are what the standard library's loops get; uvloop's timers
+# are its own (test_uvloop_timers_are_its_own).
+pytestmark = pytest.mark.standard_loop
+
 
 def count_call_at(loop: asyncio.AbstractEventLoop) -> List[float]:
     """Record the loop timers that queues arm from now on."""
