@@ -61,27 +61,28 @@ def page_faults(mode: str, workload: str) -> int:
     return int(result.stdout)
 
 
-def test_read_buffers_take_no_page_faults() -> None:
-    control = page_faults("plain", "reads")
-    if control < 200:
+@pytest.mark.parametrize(
+    ("workload", "least", "most", "unless"),
+    [
+        # 256 KiB blocks served by mmap(): 2 faults per read.
+        ("reads", 200, 20, "doesn't mmap() 256 KiB blocks"),
+        # 2 MiB freed at once: glibc returns the top of its heap to the
+        # system above its trim threshold (128 KiB, or twice the mmap
+        # threshold once that has risen), then takes it back one page fault
+        # per page.
+        ("queue", 5000, 100, "keeps 2 MiB freed at the top of its heap"),
+    ],
+)
+def test_workload_takes_no_page_faults(
+    workload: str, least: int, most: int, unless: str
+) -> None:
+    control = page_faults("plain", workload)
+    if control < least:
         pytest.skip(
-            f"this C library doesn't mmap() 256 KiB blocks ({control} page "
-            "faults in 200 reads without websockets): nothing to warm up"
+            f"this C library {unless} ({control} page faults without "
+            f"websockets in the {workload} workload): nothing to warm up"
         )
-    assert page_faults("websockets", "reads") < 20
-
-
-def test_full_queue_takes_no_page_faults() -> None:
-    # 2 MiB freed at once: glibc returns the top of its heap to the system
-    # above its trim threshold (128 KiB, or twice the mmap threshold once
-    # that has risen), then takes it back one page fault per page.
-    control = page_faults("plain", "queue")
-    if control < 5000:
-        pytest.skip(
-            f"this C library keeps freed memory ({control} page faults in 50 "
-            "fills of a 2 MiB queue without websockets): nothing to warm up"
-        )
-    assert page_faults("websockets", "queue") < 100
+    assert page_faults("websockets", workload) < most
 
 
 def test_warm_up_size_is_above_asyncio_reads() -> None:
