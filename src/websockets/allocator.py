@@ -35,9 +35,10 @@ from __future__ import annotations
 
 __all__ = ["warm_up", "warmed_up"]
 
-# Above asyncio's read size (256 KiB), with margin for the bytes header and
-# malloc's own.
-WARM_UP_SIZE = 4096 * 1024
+# Above asyncio's read size (256 KiB), and half of it above a full queue of
+# 64 KiB messages (2 MiB), with margin; glibc's limit for its dynamic
+# threshold is 32 MiB on 64-bit systems.
+WARM_UP_SIZE = 4 * 1024 * 1024
 
 
 #: Whether :func:`warm_up` ran in this process.
