@@ -116,6 +116,7 @@ def main() -> None:
     work = args.keep or tempfile.mkdtemp(prefix="callgrind-")
     os.makedirs(work, exist_ok=True)
     results: Dict[str, List[float]] = {}
+    os.makedirs(os.path.join(BENCH, ".work"), exist_ok=True)
     with open(os.path.join(BENCH, ".work", "callgrind-children.log"), "w") as log:
         for name in args.only.split(","):
             count = args.count or COUNTS.get(name, 500)
