@@ -108,6 +108,15 @@ class Headers(MutableMapping[str, str]):
         headers._list = items
         return headers
 
+    @classmethod
+    def _from_lists(cls, items: List[Tuple[str, str]], keys: List[str]) -> Headers:
+        """Build headers from their lists, as :meth:`_from_pairs` makes them:
+        ``(name, value)`` pairs and lower-cased names, which it takes over."""
+        headers = _new_headers(cls)
+        headers._list = items
+        headers._keys = keys
+        return headers
+
     def __str__(self) -> str:
         """Serialize headers for an HTTP message, ending with a blank line."""
         return "".join([f"{key}: {value}\r\n" for key, value in self._list]) + "\r\n"
@@ -229,6 +238,8 @@ class Headers(MutableMapping[str, str]):
         """Return an iterator of all values as ``(name, value)`` pairs."""
         return iter(self._list)
 
+
+_new_headers = object.__new__
 
 HeadersLike = Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]]]
 """Types accepted where :class:`Headers` is expected."""

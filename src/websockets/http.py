@@ -14,9 +14,10 @@ import email.utils
 import re
 import sys
 import time
-from typing import Awaitable, Optional, Protocol, Tuple
+from typing import Awaitable, Dict, List, Optional, Protocol, Tuple
 
-from .datastructures import Headers, HeadersLike, MultipleValuesError
+from . import utils
+from .datastructures import _COMMON_NAMES, Headers, HeadersLike, MultipleValuesError
 from .exceptions import SecurityError
 from .streams import StreamBuffer
 from .version import version as websockets_version
@@ -134,6 +135,67 @@ def decode(value: bytes) -> str:
     return value.decode("ascii", "surrogateescape")
 
 
+def _parse_head_py(
+    data: bytearray, max_line: int, max_headers: int, common: Dict[str, str]
+) -> Optional[Tuple[bytes, List[Tuple[str, str]], List[str], int]]:
+    """Parse the head of an HTTP message at the start of ``data`` in one pass.
+
+    Return ``(start_line, items, keys, length)`` when ``data`` holds the
+    whole head, up to the empty line, and it's well formed as
+    :func:`read_line` and :func:`read_headers` read it: every line ends with
+    CRLF and is at most ``max_line`` bytes long with it; each header matches
+    RFC 7230, section 3.2; at most ``max_headers`` headers. ``start_line``
+    isn't checked. ``items`` and ``keys`` are the lists of a
+    :class:`~websockets.datastructures.Headers`: ``(name, value)`` pairs and
+    lower-cased names, with the strings of ``common`` in place of equal ones.
+    Otherwise, return ``None``: reading line by line waits for more bytes or
+    tells what's wrong. The C accelerator's ``parse_head`` is the same.
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or max_headers < 0:
+        return None
+    block = bytes(data[: end + 2])  # every line with its CRLF
+    # RFC 7230, section 3: lines end with CRLF; no bare LF.
+    if block.count(b"\n") != block.count(b"\r\n"):
+        return None
+    lines = block.split(b"\r\n")
+    lines.pop()  # after the last CRLF
+    if max(map(len, lines)) > max_line - 2 or len(lines) > max_headers + 1:
+        return None
+    start_line = lines[0]
+    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
+    if not _header_lines_re.fullmatch(block, len(start_line) + 2):
+        return None
+    items = []
+    keys = []
+    for line in lines[1:]:
+        name, _, value = decode(line).partition(":")
+        key = name.lower()
+        items.append((common.get(name, name), value.strip(" \t")))
+        keys.append(common.get(key, key))
+    return start_line, items, keys, end + 4
+
+
+_parse_head = utils.parse_head or _parse_head_py
+
+
+async def _read_head(stream: StreamLike) -> Optional[Tuple[bytes, Headers]]:
+    """Read the start line and the headers of a message at once, when they
+    arrive together, as they usually do; else return ``None`` and leave the
+    buffer alone: then they're read line by line."""
+    if not isinstance(stream, StreamBuffer):
+        return None
+    await stream.wait_for_data()
+    parsed = _parse_head(
+        stream.contents(), min(MAX_LINE, stream.limit), MAX_HEADERS, _COMMON_NAMES
+    )
+    if parsed is None:
+        return None
+    start_line, items, keys, length = parsed
+    stream.discard(length)
+    return start_line, Headers._from_lists(items, keys)
+
+
 async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
     """Read an HTTP/1.1 GET request and return ``(path, headers)``.
 
@@ -152,12 +214,16 @@ async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
     :raises SecurityError: if the request exceeds a security limit
     :raises ValueError: if the request isn't well formatted
     """
-    # RFC 7230, section 3.1.1:
-    # request-line = method SP request-target SP HTTP-version CRLF
-    try:
-        request_line = await read_line(stream)
-    except EOFError as exc:
-        raise EOFError("connection closed while reading HTTP request line") from exc
+    head = await _read_head(stream)
+    if head is None:
+        # RFC 7230, section 3.1.1:
+        # request-line = method SP request-target SP HTTP-version CRLF
+        try:
+            request_line = await read_line(stream)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP request line") from exc
+    else:
+        request_line, headers = head
 
     parts = request_line.split(b" ", 2)
     if len(parts) != 3:
@@ -174,7 +240,8 @@ async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
         raise ValueError(f"invalid HTTP request target: {d(raw_path)}")
     path = decode(raw_path)
 
-    headers = await read_headers(stream)
+    if head is None:
+        headers = await read_headers(stream)
 
     return path, headers
 
@@ -199,12 +266,16 @@ async def read_response(
     :raises SecurityError: if the response exceeds a security limit
     :raises ValueError: if the response isn't well formatted
     """
-    # RFC 7230, section 3.1.2:
-    # status-line = HTTP-version SP status-code SP reason-phrase CRLF
-    try:
-        status_line = await read_line(stream)
-    except EOFError as exc:
-        raise EOFError("connection closed while reading HTTP status line") from exc
+    head = await _read_head(stream)
+    if head is None:
+        # RFC 7230, section 3.1.2:
+        # status-line = HTTP-version SP status-code SP reason-phrase CRLF
+        try:
+            status_line = await read_line(stream)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP status line") from exc
+    else:
+        status_line, headers = head
 
     parts = status_line.split(b" ", 2)
     if len(parts) < 2:
@@ -225,7 +296,8 @@ async def read_response(
         raise ValueError(f"invalid HTTP reason phrase: {d(raw_reason)}")
     reason = decode(raw_reason)
 
-    headers = await read_headers(stream)
+    if head is None:
+        headers = await read_headers(stream)
 
     return status_code, reason, headers
 

@@ -1,11 +1,12 @@
-/* C accelerator for websockets: XOR-masking of frame payloads.
+/* C accelerator for websockets: XOR-masking of frame payloads, decoding and
+ * encoding of frames, parsing of the head of handshake messages.
  *
  * RFC 6455 section 5.3: octet i of the transformed data is octet i of the
  * original data XOR octet (i MOD 4) of the masking key. This module does it
  * eight bytes at a time; websockets.utils falls back to pure Python when this
  * module isn't compiled.
  *
- * Four entry points, with the same behaviour as their pure-Python twins in
+ * Entry points, with the same behaviour as their pure-Python twins in
  * websockets.utils:
  *
  * - apply_mask(data, mask): the public one;
@@ -16,7 +17,12 @@
  *   in a receive buffer, the key being the 4 bytes before it (RFC 6455 5.2),
  *   without slicing the buffer first;
  * - unmask_join(chunks, mask): unmask a payload received in several chunks
- *   into a single new bytes object, in one pass.
+ *   into a single new bytes object, in one pass;
+ * - frame_bytes, parse_frame, parse_whole_frame: one frame, written or read
+ *   in one call (see each);
+ * - parse_head(buffer, max_line, max_headers, common): the start line and
+ *   headers of an HTTP message in one pass; its twin is
+ *   websockets.http._parse_head_py.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -24,8 +30,9 @@
 #include <stdint.h>
 #include <string.h>
 
-static int
-get_buffer(PyObject *obj, Py_buffer *view, PyObject **holder)
+/* Also used by speedups_head.c. */
+int
+_websockets_get_buffer(PyObject *obj, Py_buffer *view, PyObject **holder)
 {
     /* Contiguous buffers are used in place; anything else (a non-contiguous
      * memoryview, for example) is copied into a bytes object first. */
@@ -48,8 +55,8 @@ get_buffer(PyObject *obj, Py_buffer *view, PyObject **holder)
     return 0;
 }
 
-static void
-release_buffer(Py_buffer *view, PyObject *holder)
+void
+_websockets_release_buffer(Py_buffer *view, PyObject *holder)
 {
     PyBuffer_Release(view);
     Py_XDECREF(holder);
@@ -138,10 +145,10 @@ apply_mask(PyObject *self, PyObject *args, PyObject *kwds)
                                      &data_obj, &mask_obj)) {
         return NULL;
     }
-    if (get_buffer(data_obj, &data, &data_holder) == -1) {
+    if (_websockets_get_buffer(data_obj, &data, &data_holder) == -1) {
         return NULL;
     }
-    if (get_buffer(mask_obj, &mask, &mask_holder) == -1) {
+    if (_websockets_get_buffer(mask_obj, &mask, &mask_holder) == -1) {
         goto release_data;
     }
     if (mask.len != 4) {
@@ -151,9 +158,9 @@ apply_mask(PyObject *self, PyObject *args, PyObject *kwds)
     result = mask_buffer(&data, 0, data.len, (const unsigned char *)mask.buf);
 
 release_mask:
-    release_buffer(&mask, mask_holder);
+    _websockets_release_buffer(&mask, mask_holder);
 release_data:
-    release_buffer(&data, data_holder);
+    _websockets_release_buffer(&data, data_holder);
     return result;
 }
 
@@ -168,13 +175,13 @@ apply_mask_prefixed(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                         "apply_mask_prefixed() takes exactly 3 arguments");
         return NULL;
     }
-    if (get_buffer(args[0], &prefix, &prefix_holder) == -1) {
+    if (_websockets_get_buffer(args[0], &prefix, &prefix_holder) == -1) {
         return NULL;
     }
-    if (get_buffer(args[1], &data, &data_holder) == -1) {
+    if (_websockets_get_buffer(args[1], &data, &data_holder) == -1) {
         goto release_prefix;
     }
-    if (get_buffer(args[2], &mask, &mask_holder) == -1) {
+    if (_websockets_get_buffer(args[2], &mask, &mask_holder) == -1) {
         goto release_data;
     }
     if (mask.len != 4) {
@@ -207,11 +214,11 @@ apply_mask_prefixed(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
 
 release_mask:
-    release_buffer(&mask, mask_holder);
+    _websockets_release_buffer(&mask, mask_holder);
 release_data:
-    release_buffer(&data, data_holder);
+    _websockets_release_buffer(&data, data_holder);
 release_prefix:
-    release_buffer(&prefix, prefix_holder);
+    _websockets_release_buffer(&prefix, prefix_holder);
     return result;
 }
 
@@ -235,7 +242,7 @@ unmask_slice(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (end == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (get_buffer(args[0], &buffer, &holder) == -1) {
+    if (_websockets_get_buffer(args[0], &buffer, &holder) == -1) {
         return NULL;
     }
     if (key_pos < 0 || key_pos > end - 4 || end > buffer.len) {
@@ -245,7 +252,7 @@ unmask_slice(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         result = mask_buffer(&buffer, key_pos + 4, end,
                              (const unsigned char *)buffer.buf + key_pos);
     }
-    release_buffer(&buffer, holder);
+    _websockets_release_buffer(&buffer, holder);
     return result;
 }
 
@@ -264,16 +271,16 @@ unmask_join(PyObject *self, PyObject *args, PyObject *kwds)
                                      &chunks_obj, &mask_obj)) {
         return NULL;
     }
-    if (get_buffer(mask_obj, &mask, &mask_holder) == -1) {
+    if (_websockets_get_buffer(mask_obj, &mask, &mask_holder) == -1) {
         return NULL;
     }
     if (mask.len != 4) {
         PyErr_SetString(PyExc_ValueError, "mask must contain 4 bytes");
-        release_buffer(&mask, mask_holder);
+        _websockets_release_buffer(&mask, mask_holder);
         return NULL;
     }
     memcpy(key, mask.buf, 4);
-    release_buffer(&mask, mask_holder);
+    _websockets_release_buffer(&mask, mask_holder);
 
     seq = PySequence_Fast(chunks_obj, "chunks must be a sequence");
     if (seq == NULL) {
@@ -288,7 +295,7 @@ unmask_join(PyObject *self, PyObject *args, PyObject *kwds)
     }
     for (; acquired < count; acquired++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, acquired);
-        if (get_buffer(item, &views[acquired], &holders[acquired]) == -1) {
+        if (_websockets_get_buffer(item, &views[acquired], &holders[acquired]) == -1) {
             goto done;
         }
         if (views[acquired].len > PY_SSIZE_T_MAX - total) {
@@ -317,7 +324,7 @@ unmask_join(PyObject *self, PyObject *args, PyObject *kwds)
 
 done:
     for (i = 0; i < acquired; i++) {
-        release_buffer(&views[i], holders[i]);
+        _websockets_release_buffer(&views[i], holders[i]);
     }
     PyMem_Free(views);
     PyMem_Free(holders);
@@ -351,11 +358,11 @@ frame_bytes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "b0 must be in range(256)");
         return NULL;
     }
-    if (get_buffer(args[1], &data, &data_holder) == -1) {
+    if (_websockets_get_buffer(args[1], &data, &data_holder) == -1) {
         return NULL;
     }
     if (args[2] != Py_None) {
-        if (get_buffer(args[2], &key, &key_holder) == -1) {
+        if (_websockets_get_buffer(args[2], &key, &key_holder) == -1) {
             goto release_data;
         }
         if (key.len != 4) {
@@ -417,10 +424,10 @@ frame_bytes(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 release_key:
     if (args[2] != Py_None) {
-        release_buffer(&key, key_holder);
+        _websockets_release_buffer(&key, key_holder);
     }
 release_data:
-    release_buffer(&data, data_holder);
+    _websockets_release_buffer(&data, data_holder);
     return result;
 }
 
@@ -479,7 +486,7 @@ decode_frame(PyObject *buffer_obj, Py_ssize_t pos, PyObject *mask_obj,
             limit = (unsigned long long)value;
         }
     }
-    if (get_buffer(buffer_obj, &buffer, &holder) == -1) {
+    if (_websockets_get_buffer(buffer_obj, &buffer, &holder) == -1) {
         return NULL;
     }
     if (pos < 0 || pos > buffer.len) {
@@ -548,7 +555,7 @@ none:
     result = Py_None;
     Py_INCREF(result);
 release:
-    release_buffer(&buffer, holder);
+    _websockets_release_buffer(&buffer, holder);
     return result;
 }
 
@@ -582,6 +589,10 @@ parse_whole_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     return decode_frame(args[0], 0, args[1], args[2], 1);
 }
+
+/* In speedups_head.c. */
+PyObject *_websockets_parse_head(PyObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs);
 
 static PyMethodDef speedups_methods[] = {
     {
@@ -632,6 +643,14 @@ static PyMethodDef speedups_methods[] = {
         METH_FASTCALL,
         "parse_whole_frame(buffer, mask, max_size)\n--\n\n"
         "Return (b0, payload, stop) for a valid frame that fills buffer, else None.",
+    },
+    {
+        "parse_head",
+        (PyCFunction)(void (*)(void))_websockets_parse_head,
+        METH_FASTCALL,
+        "parse_head(buffer, max_line, max_headers, common)\n--\n\n"
+        "Return (start_line, items, keys, length) for a complete,\n"
+        "well-formed HTTP head at the start of buffer, else None.",
     },
     {NULL, NULL, 0, NULL},
 };

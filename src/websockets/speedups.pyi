@@ -1,4 +1,4 @@
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 BytesLike = Union[bytes, bytearray, memoryview]
 
@@ -15,3 +15,6 @@ def parse_frame(
 def parse_whole_frame(
     buffer: BytesLike, mask: bool, max_size: Optional[int]
 ) -> Optional[Tuple[int, bytes, int]]: ...
+def parse_head(
+    buffer: BytesLike, max_line: int, max_headers: int, common: Dict[str, str]
+) -> Optional[Tuple[bytes, List[Tuple[str, str]], List[str], int]]: ...

@@ -120,6 +120,15 @@ class StreamBuffer:
         del self._buffer[:n]
         return data
 
+    async def wait_for_data(self) -> None:
+        """Wait until some bytes are buffered or the stream ended."""
+        if not self._buffer and not self._eof:
+            await self._wait()
+
+    def contents(self) -> bytearray:
+        """Return the buffer itself, for parsing in place: don't keep it."""
+        return self._buffer
+
     def find(self, sub: bytes) -> int:
         """Return the position of ``sub`` in the buffered bytes, or -1."""
         return self._buffer.find(sub)

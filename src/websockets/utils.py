@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .typing import BytesLike
 
@@ -42,6 +42,7 @@ __all__ = [
     "frame_bytes",
     "generate_mask",
     "parse_frame",
+    "parse_head",
     "parse_whole_frame",
     "unmask_join",
     "unmask_slice",
@@ -188,6 +189,10 @@ ParseFrame = Callable[
 ParseWholeFrame = Callable[
     [BytesLike, bool, Optional[int]], Optional[Tuple[int, bytes, int]]
 ]
+ParseHead = Callable[
+    [BytesLike, int, int, Dict[str, str]],
+    Optional[Tuple[bytes, List[Tuple[str, str]], List[str], int]],
+]
 
 # Masking keys drawn from the OS in batches: one os.urandom(4) call is a
 # system call that costs more than masking and framing a small message.
@@ -227,6 +232,8 @@ frame_bytes = _frame_bytes_py
 # No pure-Python twin: the frame parser's own code is the fallback.
 parse_frame: Optional[ParseFrame] = None
 parse_whole_frame: Optional[ParseWholeFrame] = None
+# Its pure-Python twin is websockets.http._parse_head_py.
+parse_head: Optional[ParseHead] = None
 
 try:
     from .speedups import (
@@ -234,6 +241,7 @@ try:
         apply_mask_prefixed,
         frame_bytes,
         parse_frame,
+        parse_head,
         parse_whole_frame,
         unmask_join,
         unmask_slice,
