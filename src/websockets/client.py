@@ -419,6 +419,9 @@ class Connect:
 
     MAX_REDIRECTS_ALLOWED = 10
 
+    _kwds: Dict[str, Any]
+    _protocol_kwargs: Dict[str, Any]
+
     def __init__(
         self,
         uri: str,
@@ -438,6 +441,82 @@ class Connect:
         subprotocols: Optional[Sequence[Subprotocol]] = None,
         extra_headers: Optional[HeadersLike] = None,
         **kwds: Any,
+    ) -> None:
+        # Clients often connect again and again with the same plain
+        # arguments: then the checked arguments are copied from a Connect
+        # made once with them (its mutable parts are copied, not shared).
+        if (
+            not kwds
+            and loop is None
+            and extensions is None
+            and subprotocols is None
+            and extra_headers is None
+            # (1, 2) == (True, 2): the cache can't tell them apart.
+            and type(max_size) is not tuple
+        ):
+            try:
+                template = _template(
+                    uri,
+                    create_protocol,
+                    ping_interval,
+                    ping_timeout,
+                    close_timeout,
+                    max_size,
+                    max_queue,
+                    read_limit,
+                    write_limit,
+                    compression,
+                    origin,
+                )
+            except TypeError:
+                # An unhashable argument, or a wrong one: the usual way
+                # raises the error or handles the argument.
+                pass
+            else:
+                self.__dict__.update(template.__dict__)
+                self._kwds = dict(template._kwds)
+                protocol_kwargs = dict(template._protocol_kwargs)
+                if protocol_kwargs["extensions"] is not None:
+                    protocol_kwargs["extensions"] = list(protocol_kwargs["extensions"])
+                self._protocol_kwargs = protocol_kwargs
+                return
+        self._setup(
+            uri,
+            create_protocol,
+            ping_interval,
+            ping_timeout,
+            close_timeout,
+            max_size,
+            max_queue,
+            read_limit,
+            write_limit,
+            loop,
+            compression,
+            origin,
+            extensions,
+            subprotocols,
+            extra_headers,
+            kwds,
+        )
+
+    def _setup(
+        self,
+        uri: str,
+        create_protocol: Optional[Callable[..., WebSocketClientProtocol]],
+        ping_interval: Optional[float],
+        ping_timeout: Optional[float],
+        close_timeout: Optional[float],
+        max_size: MaxSize,
+        max_queue: Optional[int],
+        read_limit: int,
+        write_limit: int,
+        loop: Optional[asyncio.AbstractEventLoop],
+        compression: Optional[str],
+        origin: Optional[Origin],
+        extensions: Optional[Sequence[ClientExtensionFactory]],
+        subprotocols: Optional[Sequence[Subprotocol]],
+        extra_headers: Optional[HeadersLike],
+        kwds: Dict[str, Any],
     ) -> None:
         args = shared_arguments(
             kwds,
@@ -477,7 +556,7 @@ class Connect:
         # Like websockets 8.1: an explicit loop is the one used.
         self._loop = loop
         self._create_protocol = args.create_protocol
-        self._protocol_kwargs: Dict[str, Any] = dict(
+        self._protocol_kwargs = dict(
             origin=origin,
             extra_headers=extra_headers,
             **args.protocol_kwargs,
@@ -626,6 +705,44 @@ class Connect:
     ) -> None:
         assert self.ws_client is not None
         await self.ws_client.close()
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _template(
+    uri: str,
+    create_protocol: Optional[Callable[..., WebSocketClientProtocol]],
+    ping_interval: Optional[float],
+    ping_timeout: Optional[float],
+    close_timeout: Optional[float],
+    max_size: MaxSize,
+    max_queue: Optional[int],
+    read_limit: int,
+    write_limit: int,
+    compression: Optional[str],
+    origin: Optional[Origin],
+) -> Connect:
+    """A :class:`Connect` with these arguments, to copy from. Errors aren't
+    cached; ``typed`` tells 1 from 1.0 and True."""
+    template = object.__new__(Connect)
+    template._setup(
+        uri,
+        create_protocol,
+        ping_interval,
+        ping_timeout,
+        close_timeout,
+        max_size,
+        max_queue,
+        read_limit,
+        write_limit,
+        None,
+        compression,
+        origin,
+        None,
+        None,
+        None,
+        {},
+    )
+    return template
 
 
 connect = Connect
