@@ -453,3 +453,36 @@ def test_build_check_round_trip(
     response_headers = Headers(response_items)
     build_response(response_headers, client_key)
     check_response(response_headers, client_key)
+
+
+class RecordingHeaders(Headers):
+    """A subclass that does more when a header is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: List[str] = []
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.names.append(key)
+        super().__setitem__(key, value)
+
+
+def test_build_request_and_response_set_headers_of_a_subclass() -> None:
+    request = RecordingHeaders()
+    key = build_request(request)
+    assert request.names == [
+        "Upgrade",
+        "Connection",
+        "Sec-WebSocket-Key",
+        "Sec-WebSocket-Version",
+    ]
+    response = RecordingHeaders()
+    build_response(response, key)
+    assert response.names == ["Upgrade", "Connection", "Sec-WebSocket-Accept"]
+    check_response(response, key)
+    # The same headers as with Headers itself, which takes a faster path.
+    plain = Headers()
+    build_response(plain, key)
+    assert list(plain.raw_items()) == list(response.raw_items())
+    assert plain == response
+    assert plain.get_all("connection") == ["Upgrade"]

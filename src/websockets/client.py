@@ -241,7 +241,9 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
                 if isinstance(extra_headers, Headers)
                 else extra_headers
             )
-        request_headers.setdefault("User-Agent", USER_AGENT)
+            request_headers.setdefault("User-Agent", USER_AGENT)
+        else:
+            request_headers._extend_lists([("User-Agent", USER_AGENT)], _USER_AGENT)
         # Host comes from a valid URI and build_request() writes valid
         # headers: only what the caller provides needs checking.
         if (
@@ -270,6 +272,10 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             response_headers, available_subprotocols
         )
         self.connection_open()
+
+
+# Lower-cased name of the User-Agent header, as Headers keeps it.
+_USER_AGENT = ("user-agent",)
 
 
 def _parse_uri(uri: str) -> WebSocketURI:

@@ -14,6 +14,7 @@ from typing import (
     List,
     Mapping,
     MutableMapping,
+    Sequence,
     Tuple,
     Union,
 )
@@ -117,9 +118,18 @@ class Headers(MutableMapping[str, str]):
         headers._keys = keys
         return headers
 
+    def _extend_lists(self, items: List[Tuple[str, str]], keys: Sequence[str]) -> None:
+        """Append ``(name, value)`` pairs whose lower-cased names are ``keys``,
+        as ``headers[name] = value`` for each would: for names known in
+        advance."""
+        self._list += items
+        self._keys += keys
+
     def __str__(self) -> str:
         """Serialize headers for an HTTP message, ending with a blank line."""
-        return "".join([f"{key}: {value}\r\n" for key, value in self._list]) + "\r\n"
+        if not self._list:
+            return "\r\n"
+        return "\r\n".join(map(_join_name_value, self._list)) + "\r\n\r\n"
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self._list!r})"
@@ -230,9 +240,14 @@ class Headers(MutableMapping[str, str]):
         :param key: header name
         """
         key_lower = key.lower()
-        if key_lower not in self._keys:
+        keys = self._keys
+        count = keys.count(key_lower)
+        if count == 1:
+            # The usual case, without going through all the headers in Python.
+            return [self._list[keys.index(key_lower)][1]]
+        if not count:
             return []
-        return [item[1] for k, item in zip(self._keys, self._list) if k == key_lower]
+        return [item[1] for k, item in zip(keys, self._list) if k == key_lower]
 
     def raw_items(self) -> Iterator[Tuple[str, str]]:
         """Return an iterator of all values as ``(name, value)`` pairs."""
@@ -240,6 +255,7 @@ class Headers(MutableMapping[str, str]):
 
 
 _new_headers = object.__new__
+_join_name_value = ": ".join
 
 HeadersLike = Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]]]
 """Types accepted where :class:`Headers` is expected."""

@@ -22,9 +22,10 @@ To open a connection, a client must:
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import secrets
-from typing import List
+from typing import List, Tuple
 
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import InvalidHeader, InvalidHeaderValue, InvalidUpgrade
@@ -43,6 +44,28 @@ __all__ = [
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
+# Lower-cased names of the headers that build_request() and build_response()
+# add, as Headers keeps them.
+_REQUEST_KEYS = (
+    "upgrade",
+    "connection",
+    "sec-websocket-key",
+    "sec-websocket-version",
+)
+_RESPONSE_KEYS = ("upgrade", "connection", "sec-websocket-accept")
+
+
+def _add_headers(
+    headers: Headers, items: List[Tuple[str, str]], keys: Tuple[str, ...]
+) -> None:
+    if type(headers) is Headers:
+        headers._extend_lists(items, keys)
+    else:
+        # A subclass may do more when a header is set.
+        for name, value in items:
+            headers[name] = value
+
+
 def build_request(headers: Headers) -> str:
     """Build a handshake request to send to the server.
 
@@ -53,11 +76,14 @@ def build_request(headers: Headers) -> str:
     """
     # RFC 6455, section 4.1, item 7: the key is a randomly selected 16-byte
     # value that has been base64-encoded.
-    key = base64.b64encode(secrets.token_bytes(16)).decode()
-    headers["Upgrade"] = "websocket"
-    headers["Connection"] = "Upgrade"
-    headers["Sec-WebSocket-Key"] = key
-    headers["Sec-WebSocket-Version"] = "13"
+    key = binascii.b2a_base64(secrets.token_bytes(16), newline=False).decode()
+    items = [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key", key),
+        ("Sec-WebSocket-Version", "13"),
+    ]
+    _add_headers(headers, items, _REQUEST_KEYS)
     return key
 
 
@@ -103,9 +129,12 @@ def build_response(headers: Headers, key: str) -> None:
     :param key: comes from :func:`check_request`
     """
     # RFC 6455, section 4.2.2, item 5.
-    headers["Upgrade"] = "websocket"
-    headers["Connection"] = "Upgrade"
-    headers["Sec-WebSocket-Accept"] = accept(key)
+    items = [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", accept(key)),
+    ]
+    _add_headers(headers, items, _RESPONSE_KEYS)
 
 
 def check_response(headers: Headers, key: str) -> None:
@@ -138,7 +167,7 @@ def accept(key: str) -> str:
     :param key: value of the ``Sec-WebSocket-Key`` header
     """
     sha1 = hashlib.sha1((key + GUID).encode("ascii", "surrogateescape"))
-    return base64.b64encode(sha1.digest()).decode()
+    return binascii.b2a_base64(sha1.digest(), newline=False).decode()
 
 
 def check_upgrade(headers: Headers) -> None:

@@ -594,8 +594,12 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 if isinstance(extra_headers, Headers)
                 else extra_headers
             )
-        response_headers.setdefault("Date", http_date())
-        response_headers.setdefault("Server", USER_AGENT)
+            response_headers.setdefault("Date", http_date())
+            response_headers.setdefault("Server", USER_AGENT)
+        else:
+            response_headers._extend_lists(
+                [("Date", http_date()), ("Server", USER_AGENT)], _DATE_SERVER
+            )
         # Hook for adding headers (cookies) or refusing the connection.
         # Without a process_response argument or override, there's nothing
         # to await.
@@ -636,6 +640,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             # gets the 503 after process_request().
             self.reader.feed_eof()
 
+
+# Lower-cased names of the Date and Server headers, as Headers keeps them.
+_DATE_SERVER = ("date", "server")
 
 # The default hooks, which handshake() doesn't need to call.
 _DEFAULT_PROCESS_REQUEST = WebSocketServerProtocol.process_request
