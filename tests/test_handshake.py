@@ -486,3 +486,118 @@ def test_build_request_and_response_set_headers_of_a_subclass() -> None:
     assert list(plain.raw_items()) == list(response.raw_items())
     assert plain == response
     assert plain.get_all("connection") == ["Upgrade"]
+
+
+class SlowPathHeaders(Headers):
+    """check_request() and check_response() take their full checks on a
+    subclass of Headers: the reference for their fast path."""
+
+
+def outcome(check: Callable[[], Optional[str]]) -> Tuple[str, str]:
+    try:
+        return "ok", repr(check())
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+
+
+handshake_items = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "Connection",
+                "connection",
+                "Upgrade",
+                "Sec-WebSocket-Key",
+                "Sec-WebSocket-Version",
+                "Sec-WebSocket-Accept",
+                "Host",
+            ]
+        ),
+        st.one_of(
+            st.sampled_from(
+                [
+                    "Upgrade",
+                    "UPGRADE",
+                    "keep-alive, Upgrade",
+                    "websocket",
+                    "WebSocket",
+                    "websocket, h2c",
+                    KEY,
+                    KEY[:-2] + "=",
+                    KEY.replace("=", "A"),
+                    "\u00e9" * 24,
+                    "!" * 22 + "==",
+                    ACCEPT,
+                    "13",
+                    "8",
+                ]
+            ),
+            st.text(max_size=30),
+        ),
+    ),
+    max_size=8,
+)
+
+
+VALID_HANDSHAKE = [
+    ("Connection", "Upgrade"),
+    ("Upgrade", "websocket"),
+    ("Sec-WebSocket-Key", KEY),
+    ("Sec-WebSocket-Version", "13"),
+    ("Sec-WebSocket-Accept", ACCEPT),
+]
+WRONG_VALUES = [
+    "keep-alive, Upgrade",
+    "UPGRADE",
+    "WebSocket",
+    "websocket, h2c",
+    KEY[:-4] + "AA==",
+    KEY[:-2] + "A=",
+    KEY.replace("=", "A"),
+    "!" * 22 + "==",
+    "\u00e9" * 24,
+    ACCEPT.lower(),
+    "8",
+    "",
+]
+
+
+def check_both_paths(items: List[Tuple[str, str]]) -> None:
+    fast, slow = Headers(items), SlowPathHeaders(items)
+    assert outcome(lambda: check_request(fast)) == outcome(lambda: check_request(slow))
+    assert outcome(lambda: check_response(fast, KEY)) == outcome(
+        lambda: check_response(slow, KEY)
+    )
+
+
+@given(
+    st.lists(st.sampled_from(VALID_HANDSHAKE), max_size=6),
+    handshake_items,
+)
+def test_fast_paths_of_checks_agree(
+    valid: List[Tuple[str, str]], items: List[Tuple[str, str]]
+) -> None:
+    check_both_paths(valid + items)
+
+
+@pytest.mark.parametrize("position", range(len(VALID_HANDSHAKE) + 1))
+@pytest.mark.parametrize("value", WRONG_VALUES)
+def test_fast_paths_of_checks_agree_on_one_wrong_value(
+    position: int, value: str
+) -> None:
+    # A valid request and response but for one header, changed or missing.
+    for missing in (False, True):
+        items = list(VALID_HANDSHAKE)
+        if position < len(items):
+            if missing:
+                del items[position]
+            else:
+                items[position] = (items[position][0], value)
+        check_both_paths(items)
+
+
+def test_unique_values() -> None:
+    headers = Headers([("A", "1"), ("B", "2")])
+    assert headers._unique() == {"a": "1", "b": "2"}
+    headers["a"] = "3"
+    assert headers._unique() is None

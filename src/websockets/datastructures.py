@@ -6,6 +6,7 @@ reference documents them.
 
 from __future__ import annotations
 
+import operator
 from typing import (
     Any,
     Dict,
@@ -14,6 +15,7 @@ from typing import (
     List,
     Mapping,
     MutableMapping,
+    Optional,
     Sequence,
     Tuple,
     Union,
@@ -124,6 +126,12 @@ class Headers(MutableMapping[str, str]):
         advance."""
         self._list += items
         self._keys += keys
+
+    def _unique(self) -> Optional[Dict[str, str]]:
+        """Return a dict of lower-cased names to values when no name occurs
+        twice, else ``None``: for looking up several headers at once."""
+        values = dict(zip(self._keys, map(_second, self._list)))
+        return values if len(values) == len(self._keys) else None
 
     def __str__(self) -> str:
         """Serialize headers for an HTTP message, ending with a blank line."""
@@ -255,6 +263,7 @@ class Headers(MutableMapping[str, str]):
 
 
 _new_headers = object.__new__
+_second = operator.itemgetter(1)
 _join_name_value = ": ".join
 
 HeadersLike = Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]]]

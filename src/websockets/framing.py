@@ -455,6 +455,9 @@ def parse_close(data: bytes) -> Tuple[int, str]:
     :raises UnicodeDecodeError: if the reason isn't valid UTF-8
 
     """
+    if data == b"\x03\xe8":
+        # The usual close frame: 1000, no reason.
+        return 1000, ""
     length = len(data)
     if length >= 2:
         (code,) = struct.unpack_from("!H", data)
@@ -476,6 +479,9 @@ def serialize_close(code: int, reason: str) -> bytes:
         sent in a close frame
 
     """
+    if code == 1000 and not reason:
+        # The usual close frame.
+        return b"\x03\xe8"
     check_close(code)
     return struct.pack("!H", code) + reason.encode("utf-8")
 

@@ -66,6 +66,14 @@ def _add_headers(
             headers[name] = value
 
 
+def _is_base64_key(key: str) -> bool:
+    # What check_request() accepts: the base64 encoding of 16 bytes.
+    try:
+        return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except ValueError:  # binascii.Error or UnicodeEncodeError
+        return False
+
+
 def build_request(headers: Headers) -> str:
     """Build a handshake request to send to the server.
 
@@ -100,6 +108,25 @@ def check_request(headers: Headers) -> str:
     :raises ~websockets.exceptions.InvalidHandshake: if the handshake request
         is invalid; then the server must return a 400 Bad Request error
     """
+    # Fast path: a usual request, each header once, is valid when these
+    # checks pass; anything else goes through the checks below, which tell
+    # what's wrong.
+    unique = headers._unique() if type(headers) is Headers else None
+    if unique is not None:
+        connection = unique.get("connection")
+        upgrade = unique.get("upgrade")
+        key = unique.get("sec-websocket-key")
+        if (
+            connection is not None
+            and connection.lower() == "upgrade"
+            and upgrade is not None
+            and upgrade.lower() == "websocket"
+            and key is not None
+            and unique.get("sec-websocket-version") == "13"
+            and _is_base64_key(key)
+        ):
+            return key
+
     check_upgrade(headers)
 
     # RFC 6455, section 4.2.1, item 5: a base64-encoded value that, when
@@ -149,6 +176,20 @@ def check_response(headers: Headers, key: str) -> None:
     :raises ~websockets.exceptions.InvalidHandshake: if the handshake response
         is invalid
     """
+    # Fast path, as in check_request().
+    unique = headers._unique() if type(headers) is Headers else None
+    if unique is not None:
+        connection = unique.get("connection")
+        upgrade = unique.get("upgrade")
+        if (
+            connection is not None
+            and connection.lower() == "upgrade"
+            and upgrade is not None
+            and upgrade.lower() == "websocket"
+            and unique.get("sec-websocket-accept") == accept(key)
+        ):
+            return
+
     # RFC 6455, section 4.1, items 2 and 3 of the client's checks.
     check_upgrade(headers)
 

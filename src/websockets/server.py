@@ -353,7 +353,10 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             self._log(logger).debug(
                 "%s > HTTP/1.1 %d %s", self.side, status.value, status.phrase
             )
-        response = f"HTTP/1.1 {status.value} {status.phrase}\r\n{headers}"
+        if status is _SWITCHING_PROTOCOLS:
+            response = f"HTTP/1.1 101 Switching Protocols\r\n{headers}"
+        else:
+            response = f"HTTP/1.1 {status.value} {status.phrase}\r\n{headers}"
         self.transport.write(response.encode() + body)
 
     async def process_request(
@@ -552,8 +555,8 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             is not _DEFAULT_PROCESS_REQUEST
         ):
             early_response_or_awaitable = process_request(path, request_headers)
-        if inspect.isawaitable(early_response_or_awaitable):
-            early_response_or_awaitable = await early_response_or_awaitable
+            if inspect.isawaitable(early_response_or_awaitable):
+                early_response_or_awaitable = await early_response_or_awaitable
         early_response: Optional[HTTPResponse] = early_response_or_awaitable
 
         # The connection may drop while process_request is running.
@@ -628,7 +631,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         ):
             check_headers(response_headers)
 
-        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
+        self.write_http_response(_SWITCHING_PROTOCOLS, response_headers)
         self.connection_open()
         return path
 
@@ -640,6 +643,8 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             # gets the 503 after process_request().
             self.reader.feed_eof()
 
+
+_SWITCHING_PROTOCOLS = http.HTTPStatus.SWITCHING_PROTOCOLS
 
 # Lower-cased names of the Date and Server headers, as Headers keeps them.
 _DATE_SERVER = ("date", "server")
