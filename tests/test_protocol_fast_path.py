@@ -27,14 +27,23 @@ speedups = pytest.importorskip("websockets.speedups")
 # (first byte, payload) of frames a peer may send, valid or not: FIN or not,
 # RSV1 sometimes, any opcode including reserved ones, payloads that aren't
 # UTF-8 or are too long for a control frame or for max_size.
-frame_specs = st.tuples(
-    st.builds(
-        lambda fin, rsv1, opcode: fin | rsv1 | opcode,
-        st.sampled_from([0x80, 0x80, 0x00]),
-        st.sampled_from([0x00, 0x00, 0x00, 0x40]),
-        st.sampled_from([OP_TEXT, OP_BINARY, OP_CONT, OP_PING, OP_PONG, 0x3]),
+frame_specs = st.one_of(
+    st.tuples(
+        st.builds(
+            lambda fin, rsv1, opcode: fin | rsv1 | opcode,
+            st.sampled_from([0x80, 0x80, 0x00]),
+            st.sampled_from([0x00, 0x00, 0x00, 0x40]),
+            st.sampled_from([OP_TEXT, OP_BINARY, OP_CONT, OP_PING, OP_PONG, 0x3]),
+        ),
+        st.sampled_from([b"", b"hello", "café".encode(), b"\xff\xfe", b"x" * 200]),
     ),
-    st.sampled_from([b"", b"hello", "café".encode(), b"\xff\xfe", b"x" * 200]),
+    # Close frames, valid or not (too short, reserved code, bad UTF-8).
+    st.tuples(
+        st.sampled_from([0x88, 0x88, 0x08, 0xC8]),
+        st.sampled_from(
+            [b"", b"\x03\xe8", b"\x03\xe8bye", b"\x03", b"\x03\xed", b"\x03\xe8\xff"]
+        ),
+    ),
 )
 
 
@@ -114,6 +123,24 @@ class TestDifferential:
         reads=0,
         by_frame=True,
         prefix=b"\x81",
+    )
+    # A close frame after a message, each in its chunk.
+    @example(
+        frames=[(0x81, b"hello"), (0x88, b"\x03\xe8")],
+        cuts=[],
+        max_queue=32,
+        reads=0,
+        by_frame=True,
+        prefix=b"",
+    )
+    # An invalid close frame after a message.
+    @example(
+        frames=[(0x81, b"hello"), (0x88, b"\x03")],
+        cuts=[],
+        max_queue=32,
+        reads=1,
+        by_frame=True,
+        prefix=b"",
     )
     # A full queue pauses reading.
     @example(

@@ -81,6 +81,9 @@ class IncomingMixin(ConnectionAttributes):
                             message = payload.decode()
                         except UnicodeDecodeError:
                             pass  # the parser's path fails with 1007
+                    elif b0 == 0x88:  # close: what the parser's path does
+                        self._handle_close_frame(payload)
+                        return
                     if message is not None:
                         self.messages.append(message)
                         waiter = self._recv_waiter

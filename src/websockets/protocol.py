@@ -24,13 +24,13 @@ import uuid
 import warnings
 from collections import deque
 from typing import (
+    TYPE_CHECKING,
     Any,
     Deque,
     List,
     Optional,
     Tuple,
     Union,
-    cast,
 )
 
 from . import allocator
@@ -462,7 +462,10 @@ class WebSocketCommonProtocol(
         """
         if self.state is not State.CONNECTING:
             raise InvalidState(f"cannot open a connection in state {self.state.name}")
-        self._set_state(State.OPEN)
+        if self._debug:
+            self._set_state(State.OPEN)
+        else:
+            self.state = State.OPEN
         self._parser = FrameParser(
             mask=not self.is_client,
             max_size=self._frame_limit(),
@@ -506,11 +509,14 @@ class WebSocketCommonProtocol(
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Configure write flow control when the connection is made."""
-        transport = cast(asyncio.Transport, transport)
         if self._debug:
             self._log(_logger).debug(
                 "%s - event = connection_made(%s)", self.side, transport
             )
+        # A stream transport, since this is a Protocol (no cast(): it's a
+        # function call, on every connection).
+        if TYPE_CHECKING:
+            assert isinstance(transport, asyncio.Transport)
         transport.set_write_buffer_limits(self.write_limit)
         self.transport = transport
         if not allocator.warmed_up:

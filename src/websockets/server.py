@@ -17,7 +17,6 @@ from typing import (
     Sequence,
     Tuple,
     Union,
-    cast,
 )
 
 from .datastructures import Headers, HeadersLike, MultipleValuesError
@@ -427,7 +426,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         # "The user agent MUST NOT include more than one Origin header field"
         # per RFC 6454 section 7.3.
         try:
-            origin = cast(Optional[Origin], headers.get("Origin"))
+            origin: Optional[Origin] = headers.get("Origin")
         except MultipleValuesError:
             raise InvalidHeader("Origin", "more than one Origin header found") from None
         if origins is not None and origin not in origins:

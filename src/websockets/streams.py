@@ -143,6 +143,8 @@ class StreamBuffer:
 
     def take(self) -> bytes:
         """Remove and return every buffered byte."""
+        if not self._buffer:
+            return b""
         data = bytes(self._buffer)
         self._buffer.clear()
         return data
