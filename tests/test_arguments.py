@@ -6,11 +6,16 @@ import asyncio
 import inspect
 import logging
 import warnings
-from typing import Any, Callable, Type
+from typing import Any, Callable, Dict, Type
 
 import pytest
 
-from websockets.arguments import check_max_size, check_sequence, check_size
+from websockets.arguments import (
+    _keyword_defaults,
+    check_max_size,
+    check_sequence,
+    check_size,
+)
 from websockets.client import WebSocketClientProtocol, connect, unix_connect
 from websockets.server import WebSocketServerProtocol, serve, unix_serve
 
@@ -25,6 +30,19 @@ def make_server(**kwargs: Any) -> Any:
 
 def make_client(**kwargs: Any) -> Any:
     return connect("ws://127.0.0.1:1/", **kwargs)
+
+
+def server_keywords(server: Any) -> Dict[str, Any]:
+    """What the server's protocols get: the factory's arguments, with the
+    defaults of the protocol class for those it leaves out
+    (test_arguments_defaults checks that the protocols are the same)."""
+    defaults = dict(_keyword_defaults(WebSocketServerProtocol), open_timeout=10)
+    return {**defaults, **server._factory.keywords}
+
+
+def client_keywords(client: Any) -> Dict[str, Any]:
+    """Likewise for a client's protocol."""
+    return {**_keyword_defaults(WebSocketClientProtocol), **client._protocol_kwargs}
 
 
 FACTORIES = [
@@ -203,7 +221,7 @@ def test_deprecation_warnings_of_unix_variants_point_at_the_caller(
 def test_deprecated_aliases_are_applied(factory: Callable[..., Any]) -> None:
     with pytest.warns(DeprecationWarning):
         obj = factory(timeout=7, legacy_recv=True)
-    kwargs = obj._factory.keywords if factory is make_server else obj._protocol_kwargs
+    kwargs = server_keywords(obj) if factory is make_server else client_keywords(obj)
     assert kwargs["close_timeout"] == 7
     assert kwargs["legacy_recv"] is True
 
@@ -212,8 +230,8 @@ def test_protocol_arguments_shared_by_serve_and_connect() -> None:
     # The protocol gets the same checked arguments from serve() and
     # connect(); logger and loop only when given (protocol classes written
     # for websockets 8.1 don't take logger).
-    server_kwargs = make_server()._factory.keywords
-    client_kwargs = make_client()._protocol_kwargs
+    server_kwargs = server_keywords(make_server())
+    client_kwargs = client_keywords(make_client())
     shared = [
         "ping_interval",
         "ping_timeout",
@@ -226,11 +244,11 @@ def test_protocol_arguments_shared_by_serve_and_connect() -> None:
     ]
     for name in shared:
         assert server_kwargs[name] == client_kwargs[name], name
-    for kwargs in [server_kwargs, client_kwargs]:
+    for kwargs in [make_server()._factory.keywords, make_client()._protocol_kwargs]:
         assert not {"legacy_recv", "logger", "loop"} & set(kwargs)
         assert [ext.name for ext in kwargs["extensions"]] == ["permessage-deflate"]
-    assert make_server(compression=None)._factory.keywords["extensions"] is None
-    assert make_client(compression=None)._protocol_kwargs["extensions"] is None
+    assert server_keywords(make_server(compression=None))["extensions"] is None
+    assert client_keywords(make_client(compression=None))["extensions"] is None
 
     logger = logging.getLogger("test")
     loop = asyncio.new_event_loop()
@@ -245,9 +263,9 @@ def test_protocol_arguments_shared_by_serve_and_connect() -> None:
 
 
 def test_open_timeout_defaults() -> None:
-    assert make_server()._factory.keywords["open_timeout"] == 10
+    assert server_keywords(make_server())["open_timeout"] == 10
     assert make_client().open_timeout == 10
-    assert make_server(open_timeout=None)._factory.keywords["open_timeout"] is None
+    assert server_keywords(make_server(open_timeout=None))["open_timeout"] is None
     assert make_client(open_timeout=3).open_timeout == 3
 
 

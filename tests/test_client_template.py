@@ -45,7 +45,7 @@ def state(connect: Connect) -> Dict[str, Any]:
     for name, value in vars(connect).items():
         if name == "_protocol_kwargs":
             value = dict(value)
-            factories = value.pop("extensions")
+            factories = value.pop("extensions", None)
             if factories is not None:
                 value["extensions"] = [
                     (type(factory), factory.get_request_params())

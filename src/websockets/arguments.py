@@ -9,6 +9,8 @@ of failing later, e.g. while parsing a frame.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import logging
 import math
 from collections.abc import Collection
@@ -32,7 +34,13 @@ if TYPE_CHECKING:
 
     from .log import LoggerLike
 
-__all__ = ["SharedArguments", "check_arguments", "check_logger", "shared_arguments"]
+__all__ = [
+    "SharedArguments",
+    "check_arguments",
+    "check_logger",
+    "shared_arguments",
+    "without_defaults",
+]
 
 COMPRESSIONS = ("deflate",)
 
@@ -209,6 +217,52 @@ def check_logger(value: Any) -> Any:
     raise TypeError(
         f"logger must be a logging.Logger or LoggerAdapter, got {_type_name(value)}"
     )
+
+
+@functools.cache
+def _keyword_defaults(cls: type) -> Dict[str, Any]:
+    """Default values of the keyword arguments of ``cls``, including those
+    that its ``__init__`` passes on to its base classes with ``**kwargs``."""
+    defaults: Dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        init = base.__dict__.get("__init__")
+        if init is None or base is object:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.default is not parameter.empty and parameter.kind in (
+                parameter.KEYWORD_ONLY,
+                parameter.POSITIONAL_OR_KEYWORD,
+            ):
+                defaults[parameter.name] = parameter.default
+    return defaults
+
+
+def without_defaults(
+    create_protocol: Any,
+    default_protocol: type,
+    kwargs: Dict[str, Any],
+    more_defaults: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Drop the arguments that have their default value, when the protocol
+    class is the library's own: it gets the same values, with less to pass
+    on each connection. A class of the application keeps getting every
+    argument, as in websockets 8.1: its defaults may differ.
+
+    :param more_defaults: defaults of arguments that ``__init__`` takes from
+        ``**kwargs`` itself
+    """
+    if create_protocol is not default_protocol:
+        return kwargs
+    defaults = dict(_keyword_defaults(default_protocol))
+    if more_defaults:
+        defaults.update(more_defaults)
+    missing = object()
+    kept = {}
+    for name, value in kwargs.items():
+        default = defaults.get(name, missing)
+        if not (type(value) is type(default) and value == default):
+            kept[name] = value
+    return kept
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import (
     Type,
 )
 
-from .arguments import shared_arguments
+from .arguments import shared_arguments, without_defaults
 from .datastructures import Headers, HeadersLike
 from .eventloop import get_loop, wait_with_timeout
 from .exceptions import (
@@ -482,7 +482,7 @@ class Connect:
                 self.__dict__.update(template.__dict__)
                 self._kwds = dict(template._kwds)
                 protocol_kwargs = dict(template._protocol_kwargs)
-                if protocol_kwargs["extensions"] is not None:
+                if protocol_kwargs.get("extensions") is not None:
                     protocol_kwargs["extensions"] = list(protocol_kwargs["extensions"])
                 self._protocol_kwargs = protocol_kwargs
                 return
@@ -562,10 +562,10 @@ class Connect:
         # Like websockets 8.1: an explicit loop is the one used.
         self._loop = loop
         self._create_protocol = args.create_protocol
-        self._protocol_kwargs = dict(
-            origin=origin,
-            extra_headers=extra_headers,
-            **args.protocol_kwargs,
+        self._protocol_kwargs = without_defaults(
+            args.create_protocol,
+            WebSocketClientProtocol,
+            dict(origin=origin, extra_headers=extra_headers, **args.protocol_kwargs),
         )
 
         self._unix = kwds.pop("unix", False)

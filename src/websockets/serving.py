@@ -21,7 +21,7 @@ from typing import (
     Union,
 )
 
-from .arguments import shared_arguments
+from .arguments import shared_arguments, without_defaults
 from .datastructures import Headers
 from .eventloop import get_loop
 from .extensions.base import ServerExtensionFactory
@@ -210,8 +210,12 @@ class Serve:
             args.create_protocol,
             adapt_handler(ws_handler),
             self.ws_server,
-            **factory_kwargs,
-            **args.protocol_kwargs,
+            **without_defaults(
+                args.create_protocol,
+                WebSocketServerProtocol,
+                {**factory_kwargs, **args.protocol_kwargs},
+                {"open_timeout": OPEN_TIMEOUT},
+            ),
         )
         self._unix_path: Optional[str] = kwds.pop("path", None)
         self._unix = kwds.pop("unix", False)
