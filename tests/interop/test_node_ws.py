@@ -23,6 +23,7 @@ from .utils import (
     TIMEOUT,
     MiB,
     NodePeer,
+    PeerError,
     Ping,
     data_of,
     long_distance_repeats,
@@ -438,9 +439,20 @@ async def test_message_too_big(
         node_peer, role, ws_deflate=ws_deflate, compression=compression
     ) as (ws, peer, _):
         await peer.send(b"a" * (MiB + 1))
-        # ws receives a close frame with code 1009.
-        close = await peer.expect("close")
-        assert close["code"] == 1009
+        # ws receives a close frame with code 1009. Unless the message is
+        # compressed, ws may still be writing it when the frame's header
+        # fails the connection, and the TCP connection closes at once
+        # (websockets.closing.fail_connection: the stream can't be parsed):
+        # then the system resets it, and ws reports the error of its write
+        # instead; what ws saw depends on timing. (websockets 8.1 half-closed
+        # and waited for the peer instead: a known difference.)
+        try:
+            close = await peer.expect("close")
+        except PeerError as exc:
+            assert compression is None, exc
+            assert "EPIPE" in str(exc) or "ECONNRESET" in str(exc), exc
+        else:
+            assert close["code"] == 1009
         # On our side, failing the connection doesn't wait for ws's close
         # frame, so the code may read as 1006.
         with pytest.raises(websockets.ConnectionClosedError) as raised:
