@@ -570,7 +570,8 @@ class WebSocketCommonProtocol(
         """Enter the CLOSED state and wake up every waiting coroutine."""
         if self._debug:
             self._log(_logger).debug("%s - event = connection_lost(%s)", self.side, exc)
-        self._flush_handover()
+        if self._handover_handle is not None:
+            self._flush_handover()
         self._set_state(State.CLOSED)
         # RFC 6455 7.1.5: if no close frame was received, the close code is
         # 1006; 7.1.6: the reason is empty.
@@ -580,7 +581,8 @@ class WebSocketCommonProtocol(
         self.reader.feed_eof()
         self._cancel_timers()
         self._set_end_of_stream()
-        self._wake_drain_waiters()
+        if self._drain_waiters:
+            self._wake_drain_waiters()
         self._abort_pings()
         if not self.connection_lost_waiter.done():
             self.connection_lost_waiter.set_result(None)

@@ -60,7 +60,8 @@ class StreamBuffer:
     def feed_eof(self) -> None:
         """Signal the end of the stream."""
         self._eof = True
-        self._wakeup()
+        if self._waiter is not None:
+            self._wakeup()
 
     def at_eof(self) -> bool:
         """Return ``True`` if the buffer is empty and the stream ended."""
