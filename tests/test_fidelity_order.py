@@ -115,6 +115,28 @@ async def test_client_close_before_frames_are_processed() -> None:
         await server.wait_closed()
 
 
+async def test_connection_lost_before_frames_are_processed() -> None:
+    # The TCP connection is lost before the frames that arrived with the
+    # handshake were processed: they're processed first, as if they had been
+    # read before the loss, like 8.1 read what was buffered.
+    server = await eager_server(close_tcp=False)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        ws = await connect(f"ws://127.0.0.1:{port}/", compression=None)
+        assert ws.open
+        ws.transport.abort()
+        # What the transport calls on the next turn of the loop, now.
+        ws.connection_lost(ConnectionResetError())
+        assert ws.closed
+        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "hello"
+        with pytest.raises(ConnectionClosedOK) as raised:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        assert (raised.value.code, raised.value.reason) == (1000, "bye")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def client_request_with_frames() -> bytes:
     mask = b"\x01\x02\x03\x04"
 

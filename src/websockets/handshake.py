@@ -25,7 +25,7 @@ import base64
 import binascii
 import hashlib
 import secrets
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import InvalidHeader, InvalidHeaderValue, InvalidUpgrade
@@ -108,10 +108,17 @@ def check_request(headers: Headers) -> str:
     :raises ~websockets.exceptions.InvalidHandshake: if the handshake request
         is invalid; then the server must return a 400 Bad Request error
     """
+    return _check_request(
+        headers, headers._unique() if type(headers) is Headers else None
+    )
+
+
+def _check_request(headers: Headers, unique: Optional[Dict[str, str]]) -> str:
+    """:func:`check_request`, given ``headers._unique()`` (``None`` for the
+    full checks)."""
     # Fast path: a usual request, each header once, is valid when these
     # checks pass; anything else goes through the checks below, which tell
     # what's wrong.
-    unique = headers._unique() if type(headers) is Headers else None
     if unique is not None:
         connection = unique.get("connection")
         upgrade = unique.get("upgrade")

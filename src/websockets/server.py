@@ -33,7 +33,7 @@ from .exceptions import (
     NegotiationError,
 )
 from .extensions.base import Extension, ServerExtensionFactory
-from .handshake import build_response, check_request
+from .handshake import _check_request, build_response
 from .headers import build_extension, parse_extension, parse_subprotocol
 from .http import USER_AGENT, check_headers, http_date, read_request
 from .protocol import State, WebSocketCommonProtocol
@@ -573,14 +573,41 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         if early_response is not None:
             raise _abort(early_response)
 
-        key = check_request(request_headers)
-        self.origin = self.process_origin(request_headers, origins)
-        extensions_header, self.extensions = self.process_extensions(
-            request_headers, available_extensions
-        )
-        protocol_header = self.subprotocol = self.process_subprotocol(
-            request_headers, available_subprotocols
-        )
+        # The request's headers in a dict, when each occurs once: what the
+        # checks and the default negotiation look at.
+        unique = request_headers._unique() if type(request_headers) is Headers else None
+        key = _check_request(request_headers, unique)
+        cls = type(self)
+        if unique is not None and cls.process_origin is _DEFAULT_PROCESS_ORIGIN:
+            # What process_origin() does with a single Origin header or none.
+            origin = unique.get("origin")
+            if origins is not None and origin not in origins:
+                raise InvalidOrigin(origin)
+            self.origin = origin
+        else:
+            self.origin = self.process_origin(request_headers, origins)
+        if (
+            unique is not None
+            and "sec-websocket-extensions" not in unique
+            and cls.process_extensions is _DEFAULT_PROCESS_EXTENSIONS
+        ):
+            # Nothing to negotiate.
+            extensions_header, self.extensions = None, []
+        else:
+            extensions_header, self.extensions = self.process_extensions(
+                request_headers, available_extensions
+            )
+        if (
+            unique is not None
+            and "sec-websocket-protocol" not in unique
+            and cls.process_subprotocol is _DEFAULT_PROCESS_SUBPROTOCOL
+        ):
+            # Nothing to negotiate.
+            protocol_header = self.subprotocol = None
+        else:
+            protocol_header = self.subprotocol = self.process_subprotocol(
+                request_headers, available_subprotocols
+            )
 
         response_headers = Headers()
         build_response(response_headers, key)
@@ -651,6 +678,10 @@ _DATE_SERVER = ("date", "server")
 # The default hooks, which handshake() doesn't need to call.
 _DEFAULT_PROCESS_REQUEST = WebSocketServerProtocol.process_request
 _DEFAULT_PROCESS_RESPONSE = WebSocketServerProtocol.process_response
+# The default negotiation, which handshake() does itself in the usual case.
+_DEFAULT_PROCESS_ORIGIN = WebSocketServerProtocol.process_origin
+_DEFAULT_PROCESS_EXTENSIONS = WebSocketServerProtocol.process_extensions
+_DEFAULT_PROCESS_SUBPROTOCOL = WebSocketServerProtocol.process_subprotocol
 
 
 # serve() and unix_serve() live in serving.py; they're part of this module's API.
