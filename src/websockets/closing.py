@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ClosingMixin"]
 
+# The usual close frame, shared: Close is immutable, and creating one costs
+# more than comparing.
+_NORMAL_CLOSE = Close(1000, "")
+
 logger = logging.getLogger("websockets.protocol")
 
 
@@ -60,7 +64,9 @@ class ClosingMixin(ConnectionAttributes):
             return
         self.close_code = code
         self.close_reason = reason
-        self._close_rcvd = Close(code, reason)
+        self._close_rcvd = (
+            _NORMAL_CLOSE if code == 1000 and not reason else Close(code, reason)
+        )
         if self._close_sent is not None:
             self._close_rcvd_then_sent = False
         # No frame may follow a close frame.
@@ -90,7 +96,9 @@ class ClosingMixin(ConnectionAttributes):
 
     def _close_frame_sent(self, code: int, reason: str) -> None:
         # Record it for ConnectionClosed; 1005 stands for an empty frame.
-        self._close_sent = Close(code, reason)
+        self._close_sent = (
+            _NORMAL_CLOSE if code == 1000 and not reason else Close(code, reason)
+        )
         if self._close_rcvd is not None:
             self._close_rcvd_then_sent = True
 
@@ -274,7 +282,10 @@ class ClosingMixin(ConnectionAttributes):
         elif self.state is State.CONNECTING:
             self._start_close_deadline()
             self._close_transport(abort=False)
-        await asyncio.shield(self.connection_lost_waiter)
+        waiter = self.connection_lost_waiter
+        if not waiter.done():
+            # Cancelling close() mustn't cancel the waiter.
+            await asyncio.shield(waiter)
 
     async def wait_closed(self) -> None:
         """Wait until the connection is closed.

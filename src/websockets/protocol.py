@@ -268,7 +268,7 @@ class WebSocketCommonProtocol(
         self.legacy_recv = legacy_recv
 
         # Like websockets 8.1: an explicit loop, else the current one.
-        self.loop = get_loop(loop)
+        self.loop = loop if loop is not None else get_loop()
 
         self.state = State.CONNECTING
         # Where the connection logs; see the logger property.
