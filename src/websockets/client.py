@@ -451,6 +451,19 @@ class Connect:
         # Clients often connect again and again with the same plain
         # arguments: then the checked arguments are copied from a Connect
         # made once with them (its mutable parts are copied, not shared).
+        plain = (
+            uri,
+            create_protocol,
+            ping_interval,
+            ping_timeout,
+            close_timeout,
+            max_size,
+            max_queue,
+            read_limit,
+            write_limit,
+            compression,
+            origin,
+        )
         if (
             not kwds
             and loop is None
@@ -461,19 +474,7 @@ class Connect:
             and type(max_size) is not tuple
         ):
             try:
-                template = _template(
-                    uri,
-                    create_protocol,
-                    ping_interval,
-                    ping_timeout,
-                    close_timeout,
-                    max_size,
-                    max_queue,
-                    read_limit,
-                    write_limit,
-                    compression,
-                    origin,
-                )
+                template = _template(*plain)
             except TypeError:
                 # An unhashable argument, or a wrong one: the usual way
                 # raises the error or handles the argument.
@@ -486,24 +487,7 @@ class Connect:
                     protocol_kwargs["extensions"] = list(protocol_kwargs["extensions"])
                 self._protocol_kwargs = protocol_kwargs
                 return
-        self._setup(
-            uri,
-            create_protocol,
-            ping_interval,
-            ping_timeout,
-            close_timeout,
-            max_size,
-            max_queue,
-            read_limit,
-            write_limit,
-            loop,
-            compression,
-            origin,
-            extensions,
-            subprotocols,
-            extra_headers,
-            kwds,
-        )
+        self._setup(*plain, loop, extensions, subprotocols, extra_headers, kwds)
 
     def _setup(
         self,
@@ -516,9 +500,9 @@ class Connect:
         max_queue: Optional[int],
         read_limit: int,
         write_limit: int,
-        loop: Optional[asyncio.AbstractEventLoop],
         compression: Optional[str],
         origin: Optional[Origin],
+        loop: Optional[asyncio.AbstractEventLoop],
         extensions: Optional[Sequence[ClientExtensionFactory]],
         subprotocols: Optional[Sequence[Subprotocol]],
         extra_headers: Optional[HeadersLike],
@@ -727,27 +711,13 @@ def _template(
     compression: Optional[str],
     origin: Optional[Origin],
 ) -> Connect:
-    """A :class:`Connect` with these arguments, to copy from. Errors aren't
-    cached; ``typed`` tells 1 from 1.0 and True."""
+    """A :class:`Connect` with these plain arguments, the first ones of
+    ``Connect._setup()``, to copy from. Errors aren't cached; ``typed``
+    tells 1 from 1.0 and True."""
     template = object.__new__(Connect)
-    template._setup(
-        uri,
-        create_protocol,
-        ping_interval,
-        ping_timeout,
-        close_timeout,
-        max_size,
-        max_queue,
-        read_limit,
-        write_limit,
-        None,
-        compression,
-        origin,
-        None,
-        None,
-        None,
-        {},
-    )
+    plain = (uri, create_protocol, ping_interval, ping_timeout, close_timeout)
+    limits = (max_size, max_queue, read_limit, write_limit)
+    template._setup(*plain, *limits, compression, origin, None, None, None, None, {})
     return template
 
 

@@ -66,6 +66,19 @@ def _add_headers(
             headers[name] = value
 
 
+def _usual_upgrade(unique: Dict[str, str]) -> bool:
+    # What check_upgrade() accepts without parsing: "Connection: Upgrade"
+    # and "Upgrade: websocket", in any case.
+    connection = unique.get("connection")
+    upgrade = unique.get("upgrade")
+    return (
+        connection is not None
+        and connection.lower() == "upgrade"
+        and upgrade is not None
+        and upgrade.lower() == "websocket"
+    )
+
+
 def _is_base64_key(key: str) -> bool:
     # What check_request() accepts: the base64 encoding of 16 bytes.
     try:
@@ -120,14 +133,9 @@ def _check_request(headers: Headers, unique: Optional[Dict[str, str]]) -> str:
     # checks pass; anything else goes through the checks below, which tell
     # what's wrong.
     if unique is not None:
-        connection = unique.get("connection")
-        upgrade = unique.get("upgrade")
         key = unique.get("sec-websocket-key")
         if (
-            connection is not None
-            and connection.lower() == "upgrade"
-            and upgrade is not None
-            and upgrade.lower() == "websocket"
+            _usual_upgrade(unique)
             and key is not None
             and unique.get("sec-websocket-version") == "13"
             and _is_base64_key(key)
@@ -185,17 +193,12 @@ def check_response(headers: Headers, key: str) -> None:
     """
     # Fast path, as in check_request().
     unique = headers._unique() if type(headers) is Headers else None
-    if unique is not None:
-        connection = unique.get("connection")
-        upgrade = unique.get("upgrade")
-        if (
-            connection is not None
-            and connection.lower() == "upgrade"
-            and upgrade is not None
-            and upgrade.lower() == "websocket"
-            and unique.get("sec-websocket-accept") == accept(key)
-        ):
-            return
+    if (
+        unique is not None
+        and _usual_upgrade(unique)
+        and unique.get("sec-websocket-accept") == accept(key)
+    ):
+        return
 
     # RFC 6455, section 4.1, items 2 and 3 of the client's checks.
     check_upgrade(headers)

@@ -179,21 +179,29 @@ def _parse_head_py(
 _parse_head = utils.parse_head or _parse_head_py
 
 
-async def _read_head(stream: StreamLike) -> Optional[Tuple[bytes, Headers]]:
-    """Read the start line and the headers of a message at once, when they
-    arrive together, as they usually do; else return ``None`` and leave the
-    buffer alone: then they're read line by line."""
-    if not isinstance(stream, StreamBuffer):
-        return None
-    await stream.wait_for_data()
-    parsed = _parse_head(
-        stream.contents(), min(MAX_LINE, stream.limit), MAX_HEADERS, _COMMON_NAMES
-    )
-    if parsed is None:
-        return None
-    start_line, items, keys, length = parsed
-    stream.discard(length)
-    return start_line, Headers._from_lists(items, keys)
+async def _read_start_line(
+    stream: StreamLike, what: str
+) -> Tuple[bytes, Optional[Headers]]:
+    """Read the start line of a message, and its headers too when they arrive
+    together, as they usually do: then they're parsed at once. Otherwise,
+    the headers are ``None``: they're read line by line next.
+
+    :param what: name of the start line, for the error at the end of the
+        stream
+    """
+    if isinstance(stream, StreamBuffer):
+        await stream.wait_for_data()
+        parsed = _parse_head(
+            stream.contents(), min(MAX_LINE, stream.limit), MAX_HEADERS, _COMMON_NAMES
+        )
+        if parsed is not None:
+            start_line, items, keys, length = parsed
+            stream.discard(length)
+            return start_line, Headers._from_lists(items, keys)
+    try:
+        return await read_line(stream), None
+    except EOFError as exc:
+        raise EOFError(f"connection closed while reading HTTP {what}") from exc
 
 
 async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
@@ -214,16 +222,9 @@ async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
     :raises SecurityError: if the request exceeds a security limit
     :raises ValueError: if the request isn't well formatted
     """
-    head = await _read_head(stream)
-    if head is None:
-        # RFC 7230, section 3.1.1:
-        # request-line = method SP request-target SP HTTP-version CRLF
-        try:
-            request_line = await read_line(stream)
-        except EOFError as exc:
-            raise EOFError("connection closed while reading HTTP request line") from exc
-    else:
-        request_line, headers = head
+    # RFC 7230, section 3.1.1:
+    # request-line = method SP request-target SP HTTP-version CRLF
+    request_line, head_headers = await _read_start_line(stream, "request line")
 
     parts = request_line.split(b" ", 2)
     if len(parts) != 3:
@@ -240,8 +241,7 @@ async def read_request(stream: StreamLike) -> Tuple[str, Headers]:
         raise ValueError(f"invalid HTTP request target: {d(raw_path)}")
     path = decode(raw_path)
 
-    if head is None:
-        headers = await read_headers(stream)
+    headers = await read_headers(stream) if head_headers is None else head_headers
 
     return path, headers
 
@@ -266,16 +266,9 @@ async def read_response(
     :raises SecurityError: if the response exceeds a security limit
     :raises ValueError: if the response isn't well formatted
     """
-    head = await _read_head(stream)
-    if head is None:
-        # RFC 7230, section 3.1.2:
-        # status-line = HTTP-version SP status-code SP reason-phrase CRLF
-        try:
-            status_line = await read_line(stream)
-        except EOFError as exc:
-            raise EOFError("connection closed while reading HTTP status line") from exc
-    else:
-        status_line, headers = head
+    # RFC 7230, section 3.1.2:
+    # status-line = HTTP-version SP status-code SP reason-phrase CRLF
+    status_line, head_headers = await _read_start_line(stream, "status line")
 
     parts = status_line.split(b" ", 2)
     if len(parts) < 2:
@@ -296,8 +289,7 @@ async def read_response(
         raise ValueError(f"invalid HTTP reason phrase: {d(raw_reason)}")
     reason = decode(raw_reason)
 
-    if head is None:
-        headers = await read_headers(stream)
+    headers = await read_headers(stream) if head_headers is None else head_headers
 
     return status_code, reason, headers
 
