@@ -715,9 +715,24 @@ def _template(
     ``Connect._setup()``, to copy from. Errors aren't cached; ``typed``
     tells 1 from 1.0 and True."""
     template = object.__new__(Connect)
-    plain = (uri, create_protocol, ping_interval, ping_timeout, close_timeout)
-    limits = (max_size, max_queue, read_limit, write_limit)
-    template._setup(*plain, *limits, compression, origin, None, None, None, None, {})
+    template._setup(
+        uri,
+        create_protocol,
+        ping_interval,
+        ping_timeout,
+        close_timeout,
+        max_size,
+        max_queue,
+        read_limit,
+        write_limit,
+        compression,
+        origin,
+        loop=None,
+        extensions=None,
+        subprotocols=None,
+        extra_headers=None,
+        kwds={},
+    )
     return template
 
 

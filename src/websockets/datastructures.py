@@ -100,21 +100,10 @@ class Headers(MutableMapping[str, str]):
             self.update(*args, **kwargs)
 
     @classmethod
-    def _from_pairs(cls, pairs: List[Tuple[str, str]]) -> Headers:
-        """Build headers from ``(name, value)`` pairs known to be strings,
-        as ``headers[name] = value`` for each would, in one pass."""
-        headers = cls()
-        common = _COMMON_NAMES
-        items = [(common.get(name, name), value) for name, value in pairs]
-        keys = [name.lower() for name, _ in items]
-        headers._keys = [common.get(key, key) for key in keys]
-        headers._list = items
-        return headers
-
-    @classmethod
     def _from_lists(cls, items: List[Tuple[str, str]], keys: List[str]) -> Headers:
-        """Build headers from their lists, as :meth:`_from_pairs` makes them:
-        ``(name, value)`` pairs and lower-cased names, which it takes over."""
+        """Build headers from their lists, which it takes over: ``(name,
+        value)`` pairs and lower-cased names, as ``headers[name] = value``
+        would make them (see :func:`websockets.http._header_lists`)."""
         headers = _new_headers(cls)
         headers._list = items
         headers._keys = keys

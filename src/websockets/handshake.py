@@ -80,7 +80,8 @@ def _usual_upgrade(unique: Dict[str, str]) -> bool:
 
 
 def _is_base64_key(key: str) -> bool:
-    # What check_request() accepts: the base64 encoding of 16 bytes.
+    # RFC 6455, section 4.2.1, item 5: a base64-encoded value that, when
+    # decoded, is 16 bytes in length.
     try:
         return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
     except ValueError:  # binascii.Error or UnicodeEncodeError
@@ -147,11 +148,7 @@ def _check_request(headers: Headers, unique: Optional[Dict[str, str]]) -> str:
     # RFC 6455, section 4.2.1, item 5: a base64-encoded value that, when
     # decoded, is 16 bytes in length.
     key = get_single_header(headers, "Sec-WebSocket-Key")
-    try:
-        raw_key = base64.b64decode(key.encode("ascii"), validate=True)
-    except ValueError:  # binascii.Error or UnicodeEncodeError
-        raise InvalidHeaderValue("Sec-WebSocket-Key", key) from None
-    if len(raw_key) != 16:
+    if not _is_base64_key(key):
         raise InvalidHeaderValue("Sec-WebSocket-Key", key)
 
     # RFC 6455, section 4.2.1, item 6: the version must be 13.

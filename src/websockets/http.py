@@ -135,6 +135,38 @@ def decode(value: bytes) -> str:
     return value.decode("ascii", "surrogateescape")
 
 
+def _header_lists(
+    block: bytes, max_line: int, max_headers: int, common: Dict[str, str]
+) -> Optional[Tuple[List[Tuple[str, str]], List[str]]]:
+    """Parse header lines, each with its CRLF, in one pass, if they're all
+    well formed as :func:`read_headers` reads them one by one: every line
+    ends with CRLF and is at most ``max_line`` bytes long with it; each
+    header matches RFC 7230, section 3.2; at most ``max_headers`` headers.
+
+    Return the lists of a :class:`~websockets.datastructures.Headers`:
+    ``(name, value)`` pairs and lower-cased names, with the strings of
+    ``common`` in place of equal ones; otherwise, ``None``.
+    """
+    # RFC 7230, section 3: lines end with CRLF; no bare LF.
+    if block.count(b"\n") != block.count(b"\r\n"):
+        return None
+    lines = block.split(b"\r\n")
+    lines.pop()  # after the last CRLF
+    if len(lines) > max_headers or (lines and max(map(len, lines)) > max_line - 2):
+        return None
+    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
+    if not _header_lines_re.fullmatch(block):
+        return None
+    items = []
+    keys = []
+    for line in lines:
+        name, _, value = decode(line).partition(":")
+        key = name.lower()
+        items.append((common.get(name, name), value.strip(" \t")))
+        keys.append(common.get(key, key))
+    return items, keys
+
+
 def _parse_head_py(
     data: bytearray, max_line: int, max_headers: int, common: Dict[str, str]
 ) -> Optional[Tuple[bytes, List[Tuple[str, str]], List[str], int]]:
@@ -142,38 +174,24 @@ def _parse_head_py(
 
     Return ``(start_line, items, keys, length)`` when ``data`` holds the
     whole head, up to the empty line, and it's well formed as
-    :func:`read_line` and :func:`read_headers` read it: every line ends with
-    CRLF and is at most ``max_line`` bytes long with it; each header matches
-    RFC 7230, section 3.2; at most ``max_headers`` headers. ``start_line``
-    isn't checked. ``items`` and ``keys`` are the lists of a
-    :class:`~websockets.datastructures.Headers`: ``(name, value)`` pairs and
-    lower-cased names, with the strings of ``common`` in place of equal ones.
+    :func:`read_line` and :func:`read_headers` read it (see
+    :func:`_header_lists`, which gives ``items`` and ``keys``).
+    ``start_line`` isn't checked, but for its CRLF and its length.
     Otherwise, return ``None``: reading line by line waits for more bytes or
     tells what's wrong. The C accelerator's ``parse_head`` is the same.
     """
     end = data.find(b"\r\n\r\n")
-    if end < 0 or max_headers < 0:
+    if end < 0:
         return None
     block = bytes(data[: end + 2])  # every line with its CRLF
-    # RFC 7230, section 3: lines end with CRLF; no bare LF.
-    if block.count(b"\n") != block.count(b"\r\n"):
+    start_end = block.find(b"\r\n")
+    start_line = block[:start_end]
+    if b"\n" in start_line or len(start_line) > max_line - 2:
         return None
-    lines = block.split(b"\r\n")
-    lines.pop()  # after the last CRLF
-    if max(map(len, lines)) > max_line - 2 or len(lines) > max_headers + 1:
+    lists = _header_lists(block[start_end + 2 :], max_line, max_headers, common)
+    if lists is None:
         return None
-    start_line = lines[0]
-    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
-    if not _header_lines_re.fullmatch(block, len(start_line) + 2):
-        return None
-    items = []
-    keys = []
-    for line in lines[1:]:
-        name, _, value = decode(line).partition(":")
-        key = name.lower()
-        items.append((common.get(name, name), value.strip(" \t")))
-        keys.append(common.get(key, key))
-    return start_line, items, keys, end + 4
+    return start_line, lists[0], lists[1], end + 4
 
 
 _parse_head = utils.parse_head or _parse_head_py
@@ -358,24 +376,11 @@ def read_headers_nowait(stream: StreamLike) -> Optional[Headers]:
     end = stream.find(b"\r\n\r\n")
     if end < 0:
         return None
-    block = stream.peek(end + 2)  # header lines, each with its CRLF
-    # RFC 7230, section 3: lines end with CRLF; no bare LF, no long line.
-    if block.count(b"\n") != block.count(b"\r\n"):
-        return None
-    if len(block) > MAX_LINE and max(map(len, block.split(b"\r\n"))) > MAX_LINE - 2:
-        return None
-    # RFC 7230, section 3.2: header-field = field-name ":" OWS field-value OWS
-    if not _header_lines_re.fullmatch(block):
-        return None
-    lines = decode(block[:-2]).split("\r\n")
-    if len(lines) > MAX_HEADERS:
+    lists = _header_lists(stream.peek(end + 2), MAX_LINE, MAX_HEADERS, _COMMON_NAMES)
+    if lists is None:
         return None
     stream.discard(end + 4)
-    pairs = []
-    for line in lines:
-        name, _, value = line.partition(":")
-        pairs.append((name, value.strip(" \t")))
-    return Headers._from_pairs(pairs)
+    return Headers._from_lists(*lists)
 
 
 async def read_line(stream: StreamLike) -> bytes:

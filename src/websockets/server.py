@@ -429,8 +429,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             origin: Optional[Origin] = headers.get("Origin")
         except MultipleValuesError:
             raise InvalidHeader("Origin", "more than one Origin header found") from None
-        if origins is not None and origin not in origins:
-            raise InvalidOrigin(origin)
+        _check_origin(origin, origins)
         return origin
 
     @staticmethod
@@ -581,8 +580,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         if unique is not None and cls.process_origin is _DEFAULT_PROCESS_ORIGIN:
             # What process_origin() does with a single Origin header or none.
             origin = unique.get("origin")
-            if origins is not None and origin not in origins:
-                raise InvalidOrigin(origin)
+            _check_origin(origin, origins)
             self.origin = origin
         else:
             self.origin = self.process_origin(request_headers, origins)
@@ -671,6 +669,14 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
 
 _SWITCHING_PROTOCOLS = http.HTTPStatus.SWITCHING_PROTOCOLS
+
+
+def _check_origin(
+    origin: Optional[str], origins: Optional[Sequence[Optional[str]]]
+) -> None:
+    if origins is not None and origin not in origins:
+        raise InvalidOrigin(origin)
+
 
 # Lower-cased names of the Date and Server headers, as Headers keeps them.
 _DATE_SERVER = ("date", "server")

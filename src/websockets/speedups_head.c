@@ -43,7 +43,7 @@ shared_name(PyObject *common, PyObject *name)
 
 /* Append (name, value) to items and the lower-cased name to keys, each name
  * replaced by the string of common that is equal to it, if there's one:
- * what Headers._from_pairs() does. Steals the references to name and
+ * what headers[name] = value does. Steals the references to name and
  * value. */
 static int
 append_header(PyObject *items, PyObject *keys, PyObject *common, PyObject *name,
