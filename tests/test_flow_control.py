@@ -5,7 +5,7 @@ reason is lifted on its own."""
 from __future__ import annotations
 
 import asyncio
-from typing import List
+from typing import List, Tuple
 
 from websockets.framing import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 from websockets.protocol import State, WebSocketCommonProtocol
@@ -196,3 +196,42 @@ async def test_stream_buffer_on_wait() -> None:
     assert calls == [None]
     buffer.feed_data(b"ab")
     assert await reading == b"ab"
+
+
+async def socket_transport(
+    protocol: WebSocketCommonProtocol,
+) -> Tuple[asyncio.Transport, object]:
+    # The standard library's TCP transport, on a socket pair.
+    import socket
+
+    loop = asyncio.get_running_loop()
+    left, right = socket.socketpair()
+    transport, _ = await loop.connect_accepted_socket(lambda: protocol, left)
+    return transport, right
+
+
+async def test_write_limit_on_a_socket_transport() -> None:
+    # Default limits (65536, as the transport has them): nothing to change;
+    # other limits are set, the low one derived as asyncio does (8.1's call).
+    for write_limit, expected in [(2**16, (16384, 65536)), (1000, (250, 1000))]:
+        protocol = WebSocketCommonProtocol(write_limit=write_limit)
+        transport, peer = await socket_transport(protocol)
+        assert transport.get_write_buffer_limits() == expected
+        transport.abort()
+        peer.close()  # type: ignore[attr-defined]
+
+
+async def test_write_limit_resets_a_low_limit_set_before() -> None:
+    # A transport handed over with limits of its own, e.g. by a framework
+    # that upgrades a connection: write_limit wins, as in 8.1, even when only
+    # the low limit differs.
+    loop = asyncio.get_running_loop()
+    first = asyncio.Protocol()
+    transport, peer = await socket_transport(first)  # type: ignore[arg-type]
+    transport.set_write_buffer_limits(high=2**16, low=100)
+    protocol = WebSocketCommonProtocol(loop=loop)
+    transport.set_protocol(protocol)
+    protocol.connection_made(transport)
+    assert transport.get_write_buffer_limits() == (16384, 65536)
+    transport.abort()
+    peer.close()  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from websockets.exceptions import (
     InvalidUpgrade,
 )
 from websockets.handshake import (
+    _is_base64_key,
     accept,
     build_request,
     build_response,
@@ -601,3 +602,50 @@ def test_unique_values() -> None:
     assert headers._unique() == {"a": "1", "b": "2"}
     headers["a"] = "3"
     assert headers._unique() is None
+
+
+def reference_is_base64_key(key: str) -> bool:
+    # RFC 6455, section 4.2.1, item 5, as the standard library's decoder
+    # with validation reads it.
+    try:
+        return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except ValueError:
+        return False
+
+
+base64_like_keys = st.one_of(
+    st.text(alphabet="ABCabc019+/=-_ \n\t\x00é", max_size=30),
+    st.binary(min_size=14, max_size=18).map(lambda raw: base64.b64encode(raw).decode()),
+    st.tuples(
+        st.binary(min_size=16, max_size=16).map(
+            lambda raw: base64.b64encode(raw).decode()
+        ),
+        st.integers(0, 24),
+        st.text(alphabet="A=+/\n -é", max_size=2),
+        st.integers(0, 2),
+    ).map(lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + t[3] :]),
+)
+
+
+@given(base64_like_keys)
+def test_key_check_agrees_with_b64decode(key: str) -> None:
+    assert _is_base64_key(key) is reference_is_base64_key(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        KEY,
+        "AAAAAAAAAAAAAAAAAAAAAB==",  # spare bits set: accepted, as by b64decode
+        "AAAAAAAAAAAAAAAAAAAAAA=",
+        "AAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAA==\n",
+        "AAAAAAAAAAAAAAAAAAAA=AA=",
+        "AAAAAAAAAAAAAAAAAAAAAA===",
+        "AAAAAAAAAAAAAAAAAAAAA-==",
+        "AAAAAAAAAAAAAAAAAAAAAé==",
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
+def test_key_check_examples(key: str) -> None:
+    assert _is_base64_key(key) is reference_is_base64_key(key)

@@ -32,7 +32,7 @@ from typing import Awaitable, Optional, TypeVar
 
 from . import deadlines
 
-__all__ = ["get_loop", "wait_with_timeout"]
+__all__ = ["TaskDeadline", "get_loop", "wait_with_timeout"]
 
 T = TypeVar("T")
 
@@ -55,6 +55,61 @@ def get_loop(
         return asyncio.get_event_loop_policy().get_event_loop()
 
 
+class TaskDeadline:
+    """Cancel the current task after ``timeout`` seconds, unless cancelled.
+
+    The building block of :func:`wait_with_timeout`, for callers that
+    await in place (one coroutine less)::
+
+        deadline = TaskDeadline(timeout, loop)
+        try:
+            return await aw
+        except asyncio.CancelledError:
+            if deadline.expired():
+                raise asyncio.TimeoutError from None
+            raise
+        finally:
+            deadline.cancel()
+
+    ``loop`` is the running loop, if the caller knows it.
+    """
+
+    __slots__ = ("_expired", "_task", "_timer")
+
+    def __init__(
+        self, timeout: float, loop: Optional[asyncio.AbstractEventLoop] = None
+    ) -> None:
+        task = asyncio.current_task(loop)
+        assert task is not None, "TaskDeadline() must run in a task"
+        self._task = task
+        self._expired = False
+        self._timer = deadlines.call_later(
+            loop or task.get_loop(), timeout, self._expire
+        )
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._task.cancel()
+
+    def cancel(self) -> None:
+        """Disarm the deadline; no effect once it expired."""
+        self._timer.cancel()
+
+    def expired(self) -> bool:
+        """Whether the deadline cancelled the task; call it on
+        :exc:`~asyncio.CancelledError`.
+
+        When it did, the cancellation is withdrawn from the task's count
+        (Python >= 3.11): a caller's :func:`asyncio.timeout` or
+        :class:`~asyncio.TaskGroup` mustn't count it.
+        """
+        if not self._expired:
+            return False
+        if sys.version_info >= (3, 11):  # pragma: no branch (gate on 3.11+)
+            self._task.uncancel()
+        return True
+
+
 async def wait_with_timeout(
     aw: Awaitable[T],
     timeout: Optional[float],
@@ -68,25 +123,12 @@ async def wait_with_timeout(
     """
     if timeout is None:
         return await aw
-    task = asyncio.current_task(loop)
-    assert task is not None, "wait_with_timeout() must run in a task"
-    expired = False
-
-    def expire() -> None:
-        nonlocal expired
-        expired = True
-        task.cancel()
-
-    handle = deadlines.call_later(loop or task.get_loop(), timeout, expire)
+    deadline = TaskDeadline(timeout, loop)
     try:
         return await aw
     except asyncio.CancelledError:
-        if not expired:
-            raise
-        if sys.version_info >= (3, 11):  # pragma: no branch (gate on 3.11+)
-            # This cancellation was ours: a caller's asyncio.timeout() or
-            # TaskGroup mustn't count it.
-            task.uncancel()
-        raise asyncio.TimeoutError from None
+        if deadline.expired():
+            raise asyncio.TimeoutError from None
+        raise
     finally:
-        handle.cancel()
+        deadline.cancel()

@@ -60,6 +60,9 @@ from .streams import StreamBuffer
 from .typing import Data, MaxSize, Subprotocol
 from .utils import ParseWholeFrame, parse_whole_frame
 
+# The transport of TCP connections on the standard library's event loops.
+_SELECTOR_TRANSPORT = asyncio.selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
+
 __all__ = ["State", "WebSocketCommonProtocol"]
 
 _logger = logging.getLogger("websockets.protocol")
@@ -517,7 +520,17 @@ class WebSocketCommonProtocol(
         # function call, on every connection).
         if TYPE_CHECKING:
             assert isinstance(transport, asyncio.Transport)
-        transport.set_write_buffer_limits(self.write_limit)
+        high = self.write_limit
+        if not (
+            # asyncio's socket transport (the standard library's loops) has
+            # these limits unless told otherwise: nothing to set then. With
+            # unchanged limits, set_write_buffer_limits() has no effect: its
+            # check of the buffer ran after every write that grew it.
+            type(transport) is _SELECTOR_TRANSPORT
+            and transport._high_water == high  # type: ignore[attr-defined]
+            and transport._low_water == high // 4  # type: ignore[attr-defined]
+        ):
+            transport.set_write_buffer_limits(high)
         self.transport = transport
         if not allocator.warmed_up:
             # Before the first read of the process: see websockets.allocator.

@@ -20,7 +20,7 @@ from typing import (
 )
 
 from .datastructures import Headers, HeadersLike, MultipleValuesError
-from .eventloop import wait_with_timeout
+from .eventloop import TaskDeadline
 from .exceptions import (
     AbortHandshake,
     ConnectionClosed,
@@ -249,12 +249,21 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             available_subprotocols=self.available_subprotocols,
             extra_headers=self.extra_headers,
         )
+        timeout = self.open_timeout
+        if timeout is None:
+            return await coro
+        # In this task: the handler must start before the frames that
+        # arrived with the handshake are processed. wait_with_timeout()
+        # inlined: one coroutine less per connection.
+        deadline = TaskDeadline(timeout, self.loop)
         try:
-            # In this task: the handler must start before the frames that
-            # arrived with the handshake are processed.
-            return await wait_with_timeout(coro, self.open_timeout, self.loop)
-        except asyncio.TimeoutError:
-            raise OpenTimeout("timed out during the opening handshake") from None
+            return await coro
+        except asyncio.CancelledError:
+            if deadline.expired():
+                raise OpenTimeout("timed out during the opening handshake") from None
+            raise
+        finally:
+            deadline.cancel()
 
     def _reject(self, exc: Exception) -> None:
         """Answer a failed opening handshake with an HTTP error response."""
