@@ -15,7 +15,7 @@ TEST_STEPS :=
 
 default: test
 
-$(STAMP): pyproject.toml setup.py requirements/test.txt src/websockets/speedups.c src/websockets/speedups_head.c
+$(STAMP): pyproject.toml setup.py requirements/test.txt src/websockets/speedups.c src/websockets/speedups_head.c src/websockets/speedups_deadlines.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/test.txt

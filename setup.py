@@ -14,7 +14,11 @@ if os.environ.get("WEBSOCKETS_NO_SPEEDUPS") != "1":
     ext_modules.append(
         Extension(
             "websockets.speedups",
-            sources=["src/websockets/speedups.c", "src/websockets/speedups_head.c"],
+            sources=[
+                "src/websockets/speedups.c",
+                "src/websockets/speedups_deadlines.c",
+                "src/websockets/speedups_head.c",
+            ],
             optional=True,
         )
     )

@@ -26,7 +26,7 @@ BENCH_STAMP := $(BENCH_VENV)/.stamp-installed
 
 .PHONY: bench bench-quick bench-profile bench-callgrind bench-venv
 
-$(BENCH_STAMP): bench/requirements.txt pyproject.toml setup.py src/websockets/speedups.c src/websockets/speedups_head.c
+$(BENCH_STAMP): bench/requirements.txt pyproject.toml setup.py src/websockets/speedups.c src/websockets/speedups_head.c src/websockets/speedups_deadlines.c
 	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PY) -m pip install --quiet --upgrade pip
 	$(BENCH_PY) -m pip install --quiet -r bench/requirements.txt

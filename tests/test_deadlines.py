@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any, Callable, List, Tuple
 
 import pytest
 
 from websockets import deadlines
-from websockets.deadlines import Deadline, DeadlineQueue, call_later
+from websockets.deadlines import Deadline, call_later
 
 # Deadline queues are what the standard library's loops get; uvloop's timers
 # are its own (test_uvloop_timers_are_its_own).
 pytestmark = pytest.mark.standard_loop
+
+speedups: Any
+try:
+    from websockets import speedups
+except ImportError:  # pragma: no cover (the C accelerator wasn't built)
+    speedups = None
+
+
+@pytest.fixture(autouse=True, params=["c", "python"])
+def implementation(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run each test with the C accelerator's timers and their pure-Python
+    twins (call_later() creates deadlines.DeadlineQueue)."""
+    if request.param == "python":
+        monkeypatch.setattr(deadlines, "DeadlineQueue", deadlines._PyDeadlineQueue)
+        monkeypatch.setattr(deadlines, "Deadline", deadlines._PyDeadline)
+    elif speedups is None:  # pragma: no cover
+        pytest.skip("websockets.speedups isn't built")
+    return str(request.param)
 
 
 def count_call_at(loop: asyncio.AbstractEventLoop) -> List[float]:
@@ -23,7 +43,7 @@ def count_call_at(loop: asyncio.AbstractEventLoop) -> List[float]:
     def spy(
         when: float, callback: Callable[..., object], *args: Any, **kwargs: Any
     ) -> Any:
-        if getattr(callback, "__func__", None) is DeadlineQueue._fire:
+        if getattr(callback, "__func__", None) is deadlines.DeadlineQueue._fire:
             armed.append(when)
         return call_at(when, callback, *args, **kwargs)
 
@@ -47,7 +67,7 @@ async def test_timers_fire_in_order_at_their_deadline() -> None:
     await asyncio.wait_for(done, 5)
     assert [index for index, _ in fired] == [0, 1, 2, 3, 4]
     for (_, at), timer in zip(fired, timers):
-        assert isinstance(timer, Deadline)
+        assert isinstance(timer, deadlines.Deadline)
         # Never early, by the loop's clock.
         assert at >= timer.when
         assert timer.callback is None
@@ -64,7 +84,7 @@ async def test_timers_with_the_same_delay_share_one_loop_timer() -> None:
     call_later(loop, 0.02, lambda: None)
     assert len(armed) == 2
     await asyncio.wait_for(done, 5)
-    queues = loop.__dict__["_websockets_deadline_queues"]
+    queues = getattr(loop, deadlines._ATTRIBUTE)
     assert sorted(queues) == [0.01, 0.02]
     assert not queues[0.01].entries
 
@@ -87,7 +107,7 @@ async def test_cancel_after_firing_has_no_effect() -> None:
     done = loop.create_future()
     timer = call_later(loop, 0, lambda: done.set_result(None))
     await asyncio.wait_for(done, 5)
-    queue = loop.__dict__["_websockets_deadline_queues"][0]
+    queue = getattr(loop, deadlines._ATTRIBUTE)[0]
     timer.cancel()
     assert queue.dead == 0
 
@@ -97,7 +117,7 @@ async def test_cancelled_head_moves_the_loop_timer_to_the_next() -> None:
     # first timer is gone and the next one isn't due yet: the queue arms a
     # loop timer for it and it fires at its own deadline.
     loop = asyncio.get_running_loop()
-    queue = DeadlineQueue(loop, 0.01)
+    queue = deadlines.DeadlineQueue(loop, 0.01)
     armed = count_call_at(loop)
     first = queue.add(lambda: None)
     await asyncio.sleep(0.005)
@@ -112,7 +132,7 @@ async def test_cancelled_head_moves_the_loop_timer_to_the_next() -> None:
 
 async def test_cancelled_timers_from_the_head_leave_at_once() -> None:
     loop = asyncio.get_running_loop()
-    queue = DeadlineQueue(loop, 60)
+    queue = deadlines.DeadlineQueue(loop, 60)
     timers = [queue.add(lambda: None) for _ in range(3)]
     timers[1].cancel()
     assert len(queue.entries) == 3 and queue.dead == 1
@@ -123,7 +143,7 @@ async def test_cancelled_timers_from_the_head_leave_at_once() -> None:
 async def test_cancelled_timers_are_bounded_whatever_the_order() -> None:
     # One long-lived connection at the head, many short ones behind it.
     loop = asyncio.get_running_loop()
-    queue = DeadlineQueue(loop, 60)
+    queue = deadlines.DeadlineQueue(loop, 60)
     queue.add(lambda: None)
     most = 0
     for _ in range(1_000):
@@ -139,7 +159,7 @@ async def test_timer_fires_when_the_loop_fires_it_early() -> None:
     # A loop may run a timer a little before its deadline by its own clock:
     # what the loop timer was armed for is due.
     loop = asyncio.get_running_loop()
-    queue = DeadlineQueue(loop, 1_000)
+    queue = deadlines.DeadlineQueue(loop, 1_000)
     fired: List[str] = []
     entry = queue.add(lambda: fired.append("first"))
     queue.add(lambda: fired.append("second"))
@@ -179,7 +199,7 @@ def test_exit_in_callback_propagates_and_others_stay_armed(
         def stop() -> None:
             raise exc_type
 
-        queue = DeadlineQueue(loop, 0)
+        queue = deadlines.DeadlineQueue(loop, 0)
         queue.add(stop)
         queue.add(lambda: fired.append("second"))
         with pytest.raises(exc_type):
@@ -200,7 +220,7 @@ def test_exit_when_no_timer_is_left() -> None:
         def stop() -> None:
             raise KeyboardInterrupt
 
-        queue = DeadlineQueue(loop, 0)
+        queue = deadlines.DeadlineQueue(loop, 0)
         queue.add(stop)
         with pytest.raises(KeyboardInterrupt):
             loop.run_forever()
@@ -225,7 +245,7 @@ def test_uvloop_timers_are_its_own() -> None:
     try:
         fired: List[str] = []
         timer = call_later(loop, 0.001, lambda: fired.append("fired"))
-        assert not isinstance(timer, Deadline)
+        assert not isinstance(timer, deadlines.Deadline)
         loop.call_later(0.01, loop.stop)
         loop.run_forever()
         assert fired == ["fired"]
@@ -239,7 +259,7 @@ def test_cancelling_many_while_firing() -> None:
     # stays right.
     loop = asyncio.new_event_loop()
     try:
-        queue = DeadlineQueue(loop, 0)
+        queue = deadlines.DeadlineQueue(loop, 0)
         fired: List[str] = []
         victims: List[Deadline] = []
 
@@ -254,5 +274,95 @@ def test_cancelling_many_while_firing() -> None:
         queue._fire(loop.time())
         assert fired == ["second", "third"]
         assert not queue.entries and queue.dead == 0
+    finally:
+        loop.close()
+
+
+async def test_cancel_releases_the_callback() -> None:
+    # A timer holds its callback (a connection's bound method) until it's
+    # cancelled or fired, not after.
+    loop = asyncio.get_running_loop()
+
+    class Owner:
+        def tick(self) -> None:  # pragma: no cover (never fires)
+            pass
+
+    owner = Owner()
+    reference = weakref.ref(owner)
+    timer = call_later(loop, 60, owner.tick)
+    del owner
+    gc.collect()
+    assert reference() is not None
+    timer.cancel()
+    assert reference() is None
+    assert timer.callback is None
+
+
+async def test_queue_and_timers_are_collected() -> None:
+    # A queue and its timers refer to each other: the garbage collector
+    # frees them with their loop.
+    loop = asyncio.new_event_loop()
+    try:
+        queue = deadlines.DeadlineQueue(loop, 60)
+
+        class Owner:
+            def tick(self) -> None:  # pragma: no cover (never fires)
+                pass
+
+        owner = Owner()
+        reference = weakref.ref(owner)
+        queue.add(owner.tick)
+        del owner, queue
+    finally:
+        loop.close()
+    del loop
+    gc.collect()
+    assert reference() is None
+
+
+def test_the_queue_attributes() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        queue = deadlines.DeadlineQueue(loop, 2.5)
+        assert queue.loop is loop and queue.delay == 2.5
+        assert not queue.entries and queue.armed is None and queue.dead == 0
+        timer = queue.add(lambda: None)
+        assert timer.queue is queue
+        assert queue.armed == timer.when
+        assert list(queue.entries) == [timer]
+    finally:
+        loop.close()
+
+
+def test_loop_time_failure_propagates() -> None:
+    class BrokenClock(asyncio.SelectorEventLoop):
+        def time(self) -> float:
+            raise ZeroDivisionError
+
+    loop = BrokenClock()
+    try:
+        queue = deadlines.DeadlineQueue(loop, 1)
+        with pytest.raises(ZeroDivisionError):
+            queue.add(lambda: None)
+        assert not queue.entries
+    finally:
+        loop.close()
+
+
+def test_the_loop_dict_is_left_alone() -> None:
+    # Reading a loop's __dict__ would slow down every attribute access of
+    # asyncio's code on it (Python 3.11 and 3.12): the queues are an
+    # attribute.
+    class Loop(asyncio.SelectorEventLoop):
+        @property  # type: ignore[misc]
+        def __dict__(self) -> Any:
+            raise AssertionError("__dict__ read")
+
+    loop = Loop()
+    try:
+        timer = call_later(loop, 60, lambda: None)
+        call_later(loop, 60, lambda: None).cancel()
+        timer.cancel()
+        assert list(getattr(loop, deadlines._ATTRIBUTE)) == [60]
     finally:
         loop.close()

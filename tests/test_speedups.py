@@ -6,6 +6,7 @@ Every function is checked against its pure-Python twin in websockets.utils.
 from __future__ import annotations
 
 import array
+import asyncio
 import os
 from typing import List, Optional, Tuple
 
@@ -474,3 +475,32 @@ class TestParseWholeFrame:
             speedups.parse_whole_frame(b"", False)
         with pytest.raises(TypeError):
             speedups.parse_whole_frame("\x81\x00", False, None)
+
+
+class TestDeadlineTypes:
+    # Their behaviour is tested with their pure-Python twins' in
+    # test_deadlines.py; here, what only the C types have to guard.
+
+    def test_deadline_is_made_by_a_queue_only(self) -> None:
+        with pytest.raises(TypeError):
+            speedups.Deadline()
+
+    def test_queue_base_without_init(self) -> None:
+        # A subclass that doesn't call the base __init__.
+        queue = speedups.DeadlineQueueBase.__new__(speedups.DeadlineQueueBase)
+        with pytest.raises(RuntimeError, match="isn't initialized"):
+            queue.add(lambda: None)
+
+    def test_queue_base_arguments(self) -> None:
+        with pytest.raises(TypeError):
+            speedups.DeadlineQueueBase(None, "not a delay")
+
+    def test_read_only_attributes(self) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            queue = speedups.DeadlineQueueBase(loop, 1)
+            for name in ("loop", "delay", "entries"):
+                with pytest.raises(AttributeError):
+                    setattr(queue, name, None)
+        finally:
+            loop.close()

@@ -22,7 +22,10 @@
  *   in one call (see each);
  * - parse_head(buffer, max_line, max_headers, common): the start line and
  *   headers of an HTTP message in one pass; its twin is
- *   websockets.http._parse_head_py.
+ *   websockets.http._parse_head_py;
+ * - Deadline, DeadlineQueueBase (speedups_deadlines.c): the timers of
+ *   websockets.deadlines; their twins are websockets.deadlines._PyDeadline
+ *   and _PyQueueBase.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -655,10 +658,15 @@ static PyMethodDef speedups_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* In speedups_deadlines.c. */
+int _websockets_add_deadline_types(PyObject *module);
+
 static PyModuleDef_Slot speedups_slots[] = {
+    {Py_mod_exec, (void *)_websockets_add_deadline_types},
 #if PY_VERSION_HEX >= 0x030D0000
-    /* The functions only touch the buffers they're given: safe to run
-     * without the GIL on free-threaded builds. */
+    /* The functions only touch the buffers they're given, and a deadline
+     * queue is only used from its event loop's thread: safe to run without
+     * the GIL on free-threaded builds. */
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},

@@ -1,4 +1,5 @@
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import asyncio
+from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 BytesLike = Union[bytes, bytearray, memoryview]
 
@@ -18,3 +19,22 @@ def parse_whole_frame(
 def parse_head(
     buffer: BytesLike, max_line: int, max_headers: int, common: Dict[str, str]
 ) -> Optional[Tuple[bytes, List[Tuple[str, str]], List[str], int]]: ...
+
+class Deadline:
+    when: float
+    callback: Optional[Callable[[], object]]
+    @property
+    def queue(self) -> DeadlineQueueBase: ...
+    def cancel(self) -> None: ...
+
+class DeadlineQueueBase:
+    armed: Optional[float]
+    dead: int
+    def __init__(self, loop: asyncio.AbstractEventLoop, delay: float) -> None: ...
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+    @property
+    def delay(self) -> float: ...
+    @property
+    def entries(self) -> Deque[Deadline]: ...
+    def add(self, callback: Callable[[], object]) -> Deadline: ...
