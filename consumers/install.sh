@@ -66,6 +66,9 @@ fi
 fingerprint() {
     {
         cat "$DIR/requirements/$1.txt" "$DIR/install.sh"
+        # The C accelerator, built for this Python into the tree by the
+        # editable install: rebuilt when its sources change.
+        cat "$ROOT"/src/websockets/*.c
         echo "$ROOT"
         echo "$PYTHON"
         "$PYTHON" --version 2>&1

@@ -18,6 +18,11 @@ operations, and each timer still fires at its own deadline, as if it had
 been armed with :meth:`~asyncio.loop.call_later`. Loops that aren't the
 standard library's (uvloop's timers are compiled code) get plain
 :meth:`~asyncio.loop.call_later` timers.
+
+Arming and cancelling run in the C accelerator when it's built
+(:class:`Deadline` and the base class of :class:`DeadlineQueue`), in their
+pure-Python twins otherwise. The queues of a loop are an attribute of the
+loop: see :func:`call_later`.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import time
 from typing import TYPE_CHECKING, Callable, Deque, Dict, Optional, Protocol
 
 try:
-    from . import speedups
+    from .speedups import Deadline as _CDeadline
+    from .speedups import DeadlineQueueBase as _CQueueBase
 except ImportError:  # pragma: no cover (the C accelerator wasn't built)
-    speedups = None  # type: ignore[assignment]
+    # Or was built from older sources, without these types.
+    _CQueueBase = None  # type: ignore[assignment, misc]
 
 __all__ = ["Deadline", "DeadlineQueue", "Timer", "call_later"]
 
@@ -118,8 +125,9 @@ class _PyQueueBase:
             self._arm(entry.when)
         return entry
 
-    def _arm(self, when: float) -> None:  # pragma: no cover (see _Firing)
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _arm(self, when: float) -> None: ...  # in _Firing
 
 
 class _Firing:
@@ -196,14 +204,14 @@ if TYPE_CHECKING:
 
         __slots__ = ()
 
-elif speedups is None:  # pragma: no cover (the C accelerator wasn't built)
+elif _CQueueBase is None:  # pragma: no cover (the C accelerator wasn't built)
     Deadline = _PyDeadline
     DeadlineQueue = _PyDeadlineQueue
 else:
     #: A timer of a :class:`DeadlineQueue` (the C accelerator's).
-    Deadline = speedups.Deadline
+    Deadline = _CDeadline
 
-    class DeadlineQueue(_Firing, speedups.DeadlineQueueBase):
+    class DeadlineQueue(_Firing, _CQueueBase):
         """Timers of one event loop that all have the same delay.
 
         They're kept in the order they were armed, which is the order in
