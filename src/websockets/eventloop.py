@@ -59,17 +59,9 @@ class TaskDeadline:
     """Cancel the current task after ``timeout`` seconds, unless cancelled.
 
     The building block of :func:`wait_with_timeout`, for callers that
-    await in place (one coroutine less)::
-
-        deadline = TaskDeadline(timeout, loop)
-        try:
-            return await aw
-        except asyncio.CancelledError:
-            if deadline.expired():
-                raise asyncio.TimeoutError from None
-            raise
-        finally:
-            deadline.cancel()
+    await in place, as it does, without a coroutine of its own: on
+    :exc:`~asyncio.CancelledError`, :meth:`expired` tells whether the
+    deadline was the cause; :meth:`cancel` disarms it in any case.
 
     ``loop`` is the running loop, if the caller knows it.
     """
