@@ -132,6 +132,7 @@ def run_one(
     timeout_factor: float = 1.0,
     server_kwargs: str = "",
     client_kwargs: str = "",
+    server_bytecodes: bool = False,
 ) -> Dict[str, Any]:
     """One repetition of one workload with one library: raw measurements.
 
@@ -140,6 +141,8 @@ def run_one(
     are then ``timeout_factor`` times longer; ``seconds`` overrides the
     workload's time limit. ``server_kwargs`` and ``client_kwargs`` (JSON)
     are more arguments of ``serve()`` and ``connect()`` for websockets.
+    ``server_bytecodes`` makes ``server_profile`` a count of executed
+    bytecodes (``bench/bytecodes.py``) instead of a cProfile profile.
     """
     server_cpu, client_cpu = cpus()
     slow = timeout_factor
@@ -155,6 +158,8 @@ def run_one(
         server_args += ["--profile", server_profile]
         if workload.kind == "memory":
             server_args.append("--tracemalloc")
+        elif server_bytecodes:
+            server_args.append("--bytecodes")
     server = Child(server_args, log)
     client: Optional[Child] = None
     try:

@@ -24,7 +24,7 @@ BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.stamp-installed
 
-.PHONY: bench bench-quick bench-profile bench-callgrind bench-venv
+.PHONY: bench bench-quick bench-profile bench-callgrind bench-bytecodes bench-venv
 
 $(BENCH_STAMP): bench/requirements.txt pyproject.toml setup.py src/websockets/speedups.c src/websockets/speedups_head.c src/websockets/speedups_deadlines.c
 	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
@@ -47,6 +47,9 @@ bench-profile: $(BENCH_STAMP)
 
 bench-callgrind: $(BENCH_STAMP)
 	$(BENCH_PY) bench/callgrind.py --only handshake,conc100 --loop both
+
+bench-bytecodes: $(BENCH_STAMP)
+	$(BENCH_PY) bench/bytecodes.py --only handshake,conc100
 
 # make bench-floor  the handshake against its floors (bench/floor.py): raw
 #                   asyncio.Protocol, and the same with the 8.1 API's shape
