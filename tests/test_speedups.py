@@ -481,6 +481,13 @@ class TestDeadlineTypes:
     # Their behaviour is tested with their pure-Python twins' in
     # test_deadlines.py; here, what only the C types have to guard.
 
+    def test_deadlines_use_them(self) -> None:
+        # Else test_deadlines.py's "c" runs would test the twins twice.
+        from websockets import deadlines
+
+        assert deadlines.Deadline is speedups.Deadline
+        assert issubclass(deadlines.DeadlineQueue, speedups.DeadlineQueueBase)
+
     def test_deadline_is_made_by_a_queue_only(self) -> None:
         with pytest.raises(TypeError):
             speedups.Deadline()
