@@ -171,7 +171,7 @@ deadline_cancel(DeadlineObject *self, PyObject *Py_UNUSED(ignored))
     PyObject *first;
     Py_ssize_t length;
     int is_first;
-    if (self->callback == NULL || self->callback == Py_None || queue == NULL) {
+    if (!is_live((PyObject *)self) || queue == NULL) {
         Py_RETURN_NONE;
     }
     Py_CLEAR(self->callback);
